@@ -1,0 +1,134 @@
+import Type, { type Static } from 'typebox';
+
+/** Identifiers of edges, cameras and rules: short, URL- and log-safe. */
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });
+export const EpochMs = Type.Integer({ minimum: 0, description: 'Unix time in milliseconds' });
+/** UUIDv7: time-ordered, made on the edge so the edge can retry without creating duplicates. */
+export const EventId = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$',
+  description: 'UUIDv7, lower case',
+});
+export const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const Unit = Type.Number({ minimum: 0, maximum: 1 });
+
+/** A box in normalised image coordinates (0..1), top-left origin. */
+export const Box = Type.Object({ x: Unit, y: Unit, w: Unit, h: Unit }, { additionalProperties: false });
+export type Box = Static<typeof Box>;
+
+export const Detection = Type.Object(
+  {
+    label: Type.String({ minLength: 1, maxLength: 64 }),
+    score: Unit,
+    box: Box,
+    trackId: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type Detection = Static<typeof Detection>;
+
+export const CameraState = Type.Union([
+  Type.Literal('connecting'),
+  Type.Literal('streaming'),
+  Type.Literal('stalled'),
+  Type.Literal('offline'),
+]);
+export type CameraState = Static<typeof CameraState>;
+
+export const CameraInfo = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    /** Rule types configured on this camera, so the cloud knows what analysis runs there. */
+    rules: Type.Array(Id, { maxItems: 64 }),
+  },
+  { additionalProperties: false },
+);
+export type CameraInfo = Static<typeof CameraInfo>;
+
+/** First message of an edge after it connects: who it is and which cameras it serves. */
+export const EdgeHello = Type.Object(
+  {
+    edgeId: Id,
+    version: Type.String({ minLength: 1, maxLength: 32 }),
+    cameras: Type.Array(CameraInfo, { maxItems: 256 }),
+  },
+  { additionalProperties: false },
+);
+export type EdgeHello = Static<typeof EdgeHello>;
+
+export const CameraStatus = Type.Object(
+  {
+    cameraId: Id,
+    state: CameraState,
+    reason: Type.Optional(Type.String({ maxLength: 256 })),
+    since: EpochMs,
+    captureFps: Type.Number({ minimum: 0 }),
+    analysedFps: Type.Number({ minimum: 0 }),
+    droppedFrames: Type.Integer({ minimum: 0 }),
+    restarts: Type.Integer({ minimum: 0 }),
+    lastFrameAt: Type.Optional(EpochMs),
+    inferenceMsP50: Type.Optional(Type.Number({ minimum: 0 })),
+    inferenceMsP95: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type CameraStatus = Static<typeof CameraStatus>;
+
+/** Periodic liveness and per-camera state. */
+export const Heartbeat = Type.Object(
+  {
+    edgeId: Id,
+    at: EpochMs,
+    cameras: Type.Array(CameraStatus, { maxItems: 256 }),
+    backlog: Type.Integer({ minimum: 0, description: 'messages waiting in the edge outbox' }),
+  },
+  { additionalProperties: false },
+);
+export type Heartbeat = Static<typeof Heartbeat>;
+
+export const EventPhase = Type.Union([Type.Literal('start'), Type.Literal('update'), Type.Literal('end')]);
+export type EventPhase = Static<typeof EventPhase>;
+
+export const Severity = Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], {
+  description: '1 immediate, 2 fix by a deadline, 3 guidance',
+});
+export type Severity = Static<typeof Severity>;
+
+export const SnapshotRef = Type.Object(
+  {
+    sha256: Sha256,
+    contentType: Type.Literal('image/jpeg'),
+    size: Type.Integer({ minimum: 1 }),
+    width: Type.Integer({ minimum: 1 }),
+    height: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type SnapshotRef = Static<typeof SnapshotRef>;
+
+/**
+ * One phase of an event. `seq` grows by one per message of the same event so the cloud can apply
+ * updates in order and ignore replays.
+ */
+export const EventMessage = Type.Object(
+  {
+    id: EventId,
+    seq: Type.Integer({ minimum: 0 }),
+    phase: EventPhase,
+    edgeId: Id,
+    cameraId: Id,
+    ruleId: Id,
+    type: Id,
+    severity: Severity,
+    label: Type.String({ minLength: 1, maxLength: 64 }),
+    topScore: Unit,
+    startedAt: EpochMs,
+    at: EpochMs,
+    endedAt: Type.Optional(EpochMs),
+    endReason: Type.Optional(Type.String({ maxLength: 64 })),
+    detections: Type.Array(Detection, { maxItems: 200 }),
+    snapshot: Type.Optional(SnapshotRef),
+  },
+  { additionalProperties: false },
+);
+export type EventMessage = Static<typeof EventMessage>;

@@ -1,0 +1,42 @@
+import type { TSchema, Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+
+export interface SchemaIssue {
+  /** JSON pointer of the offending value, '' for the root. */
+  path: string;
+  message: string;
+}
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; issues: SchemaIssue[] };
+
+/** A compiled validator for one schema; build it once per schema and reuse it on the hot path. */
+export interface Validator<S extends TSchema> {
+  check(value: unknown): Checked<Static<S>>;
+}
+
+export function compileValidator<S extends TSchema>(schema: S): Validator<S> {
+  const compiled = Compile(schema);
+  return {
+    check(value) {
+      if (compiled.Check(value)) return { ok: true, value: value as Static<S> };
+      const issues = [...compiled.Errors(value)].slice(0, 20).map((e) => ({
+        path: e.instancePath,
+        message: describeIssue(e.keyword, e.message, e.params),
+      }));
+      return { ok: false, issues };
+    },
+  };
+}
+
+function describeIssue(keyword: string, message: string, params: unknown): string {
+  if (keyword === 'additionalProperties' && params && typeof params === 'object' && 'additionalProperties' in params) {
+    const extra = (params as { additionalProperties: unknown }).additionalProperties;
+    if (Array.isArray(extra)) return `unknown key(s): ${extra.join(', ')}`;
+  }
+  return message;
+}
+
+/** One line naming each offending path, for error messages and acks. */
+export function formatIssues(issues: readonly SchemaIssue[]): string {
+  return issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; ');
+}
