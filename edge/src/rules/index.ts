@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './presence-rule.js';
+export * from './rule-engine.js';

@@ -1,0 +1,210 @@
+import { io, type Socket } from 'socket.io-client';
+import type { Logger } from 'pino';
+import {
+  EDGE_NAMESPACE,
+  EVIDENCE_UPLOAD_PATH,
+  type Ack,
+  type CloudToEdgeEvents,
+  type EdgeHello,
+  type EdgeToCloudEvents,
+  type ErrorCode,
+  type Heartbeat,
+} from '../../../protocol/index.js';
+import type { Outbox, OutboxItem } from '../outbox/index.js';
+
+export interface UplinkOptions {
+  cloudUrl: string;
+  edgeId: string;
+  token: string;
+  outbox: Outbox;
+  /** Called on every (re)connection; the answer is sent as the hello. */
+  hello: () => EdgeHello;
+  ackTimeoutMs: number;
+  retryMaxMs: number;
+  logger: Logger;
+}
+
+export interface UplinkStats {
+  connected: boolean;
+  sent: number;
+  rejected: number;
+  retries: number;
+}
+
+/** Codes that will never succeed on resend: the message is moved aside instead of blocking the queue. */
+const PERMANENT: ReadonlySet<ErrorCode> = new Set(['BAD_MESSAGE', 'FORBIDDEN', 'CONFLICT', 'EVIDENCE_MISMATCH', 'PAYLOAD_TOO_LARGE']);
+
+type EdgeSocket = Socket<CloudToEdgeEvents, EdgeToCloudEvents>;
+
+/**
+ * Drains the outbox to the cloud over socket.io: evidence first over HTTP, then the message with an ack.
+ * One message in flight at a time keeps per-event order; anything not acknowledged is resent after a
+ * backoff, and the cloud's idempotent store makes a resend harmless.
+ */
+export class SocketUplink {
+  private readonly socket: EdgeSocket;
+  private ready = false;
+  private draining = false;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private readonly stats: UplinkStats = { connected: false, sent: 0, rejected: 0, retries: 0 };
+  private readonly uploaded = new Set<string>();
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly opts: UplinkOptions) {
+    this.socket = io(new URL(EDGE_NAMESPACE, opts.cloudUrl).toString(), {
+      auth: { edgeId: opts.edgeId, token: opts.token },
+      transports: ['websocket'],
+      reconnectionDelayMax: Math.min(opts.retryMaxMs, 10_000),
+      autoConnect: false,
+    });
+    this.socket.on('connect', () => {
+      this.stats.connected = true;
+      opts.logger.info('uplink connected');
+      void this.sayHello();
+    });
+    this.socket.on('disconnect', (reason) => {
+      this.stats.connected = false;
+      this.ready = false;
+      opts.logger.warn({ reason }, 'uplink disconnected');
+    });
+    this.socket.on('connect_error', (err) => opts.logger.warn({ err: err.message }, 'uplink cannot connect'));
+  }
+
+  start(): void {
+    this.socket.connect();
+    this.loop = this.run();
+  }
+
+  /** Tells the drain loop that the outbox has something new. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  getStats(): UplinkStats {
+    return { ...this.stats };
+  }
+
+  /** Best effort: a heartbeat is stale by the next one, so it is never queued. */
+  async sendHeartbeat(hb: Heartbeat): Promise<void> {
+    if (!this.ready) return;
+    try {
+      const res = (await this.socket.timeout(this.opts.ackTimeoutMs).emitWithAck('heartbeat', hb)) as Ack;
+      if (!res.ok) this.opts.logger.warn({ error: res.error }, 'heartbeat refused');
+    } catch (err) {
+      this.opts.logger.debug({ err: (err as Error).message }, 'heartbeat not acknowledged');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    this.socket.disconnect();
+  }
+
+  private async sayHello(): Promise<void> {
+    try {
+      const res = (await this.socket.timeout(this.opts.ackTimeoutMs).emitWithAck('hello', this.opts.hello())) as Ack;
+      if (res.ok) {
+        this.ready = true;
+        this.wake?.();
+      } else {
+        this.opts.logger.error({ error: res.error }, 'cloud refused hello');
+      }
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'hello not acknowledged; retrying on reconnect');
+      // The connection is up but the hello got lost: retry shortly instead of waiting for a reconnect.
+      setTimeout(() => {
+        if (this.socket.connected && !this.ready && !this.stopped) void this.sayHello();
+      }, 1000).unref();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      t.unref();
+      const wake = () => done();
+      this.wake = wake;
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 250;
+    while (!this.stopped) {
+      const item = this.ready ? this.opts.outbox.peek() : undefined;
+      if (!item) {
+        await this.sleep(1000);
+        continue;
+      }
+      const outcome = await this.deliver(item);
+      if (outcome === 'retry') {
+        this.stats.retries += 1;
+        await this.sleep(backoff + Math.random() * backoff * 0.2);
+        backoff = Math.min(backoff * 2, this.opts.retryMaxMs);
+      } else {
+        backoff = 250;
+      }
+    }
+  }
+
+  private async deliver(item: OutboxItem): Promise<'done' | 'retry'> {
+    const { outbox, logger } = this.opts;
+    try {
+      if (item.evidence && !this.uploaded.has(item.evidence.sha256)) {
+        await this.upload(item.evidence.sha256, item.evidence.contentType);
+        this.uploaded.add(item.evidence.sha256);
+      }
+      const res = (await this.socket.timeout(this.opts.ackTimeoutMs).emitWithAck('event', item.message)) as Ack;
+      if (res.ok) {
+        outbox.ack(item.id);
+        this.stats.sent += 1;
+        return 'done';
+      }
+      if (PERMANENT.has(res.error.code)) {
+        logger.error({ eventId: item.message.id, error: res.error }, 'cloud refused event for good; moved aside');
+        outbox.reject(item.id, `${res.error.code}: ${res.error.message}`);
+        this.stats.rejected += 1;
+        return 'done';
+      }
+      if (res.error.code === 'NOT_READY') {
+        this.ready = false;
+        void this.sayHello();
+      }
+      outbox.noteAttempt(item.id, `${res.error.code}: ${res.error.message}`);
+      return 'retry';
+    } catch (err) {
+      const message = (err as Error).message;
+      if (err instanceof PermanentUploadError) {
+        logger.error({ eventId: item.message.id, err: message }, 'evidence refused for good; moved aside');
+        outbox.reject(item.id, message);
+        this.stats.rejected += 1;
+        return 'done';
+      }
+      outbox.noteAttempt(item.id, message);
+      logger.debug({ eventId: item.message.id, err: message }, 'delivery failed; will retry');
+      return 'retry';
+    }
+  }
+
+  private async upload(sha256: string, contentType: string): Promise<void> {
+    const body = this.opts.outbox.readEvidence(sha256);
+    const res = await fetch(new URL(`${EVIDENCE_UPLOAD_PATH}/${sha256}`, this.opts.cloudUrl), {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${this.opts.token}`, 'x-edge-id': this.opts.edgeId, 'content-type': contentType },
+      body: new Uint8Array(body),
+      signal: AbortSignal.timeout(Math.max(this.opts.ackTimeoutMs, 30_000)),
+    });
+    if (res.ok) return;
+    const text = await res.text();
+    if (res.status === 400 || res.status === 413) throw new PermanentUploadError(`evidence upload ${res.status}: ${text.slice(0, 200)}`);
+    throw new Error(`evidence upload ${res.status}: ${text.slice(0, 200)}`);
+  }
+}
+
+class PermanentUploadError extends Error {}

@@ -1,0 +1,67 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteOutbox } from '../../edge/src/outbox/index.js';
+import type { EventMessage } from '../../protocol/index.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'ml-outbox-'));
+  dirs.push(d);
+  return d;
+};
+
+const sha = 'a'.repeat(64);
+const msg = (seq: number, withSnapshot: boolean): EventMessage => ({
+  id: '0190a000-0000-7000-8000-000000000001',
+  seq,
+  phase: seq === 0 ? 'start' : 'end',
+  edgeId: 'edge-1',
+  cameraId: 'cam-1',
+  ruleId: 'r',
+  type: 'presence',
+  severity: 2,
+  label: 'person',
+  topScore: 0.9,
+  startedAt: 1,
+  at: 2,
+  detections: [],
+  ...(withSnapshot ? { snapshot: { sha256: sha, contentType: 'image/jpeg', size: 3, width: 1, height: 1 } } : {}),
+});
+
+describe('sqlite outbox', () => {
+  it('keeps messages in order across a reopen and deletes evidence only when no message needs it', () => {
+    const dir = tmp();
+    let box = openSqliteOutbox(dir);
+    box.enqueue(msg(0, true), { data: Buffer.from('jpg'), contentType: 'image/jpeg' });
+    box.enqueue(msg(1, true)); // the end refers to the same snapshot without re-sending it
+    box.close();
+
+    box = openSqliteOutbox(dir); // a restart loses nothing
+    expect(box.size()).toBe(2);
+    const first = box.peek();
+    expect(first?.message.seq).toBe(0);
+    expect(first?.evidence?.sha256).toBe(sha);
+    expect(box.readEvidence(sha).toString()).toBe('jpg');
+    box.noteAttempt(first!.id, 'timeout');
+    expect(box.peek()?.attempts).toBe(1);
+    box.ack(first!.id);
+    expect(readdirSync(path.join(dir, 'outbox-evidence'))).toEqual([]);
+    const second = box.peek();
+    expect(second?.message.seq).toBe(1);
+    box.reject(second!.id, 'BAD_MESSAGE: x');
+    expect(box.size()).toBe(0);
+    expect(box.rejectedCount()).toBe(1);
+    expect(box.peek()).toBeUndefined();
+    box.close();
+  });
+
+  it('refuses evidence without a snapshot reference and stores nothing', () => {
+    const box = openSqliteOutbox(tmp());
+    expect(() => box.enqueue(msg(0, false), { data: Buffer.from('x'), contentType: 'image/jpeg' })).toThrow(/snapshot reference/);
+    expect(box.size()).toBe(0);
+    box.close();
+  });
+});
