@@ -1,0 +1,118 @@
+import { mkdirSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { modelsDir as defaultModelsDir } from '../../common/env.js';
+import type { ModelManifest } from '../../models/manifest.js';
+import { CameraCapture, LatestFrameSlot } from './capture/index.js';
+import type { CameraConfig, EdgeConfig } from './config.js';
+import { checkConfigModels } from './config-models.js';
+import { createOnnxDetector } from './detect/onnx-detector.js';
+import { openSqliteOutbox, type Outbox } from './outbox/index.js';
+import { startPipeline, type CameraSource, type Pipeline } from './pipeline.js';
+import type { Frame } from './types.js';
+import { SocketUplink } from './uplink/index.js';
+
+export const EDGE_VERSION = '0.1.0';
+
+export interface EdgeNode {
+  readonly pipeline: Pipeline;
+  readonly outbox: Outbox;
+  readonly uplink: SocketUplink;
+  stop(): Promise<void>;
+}
+
+/** The capture stage of one camera as the pipeline sees it: ffmpeg into a latest-frame-wins slot. */
+export function ffmpegSource(camera: CameraConfig, logger: Logger): CameraSource {
+  const slot = new LatestFrameSlot<Frame>();
+  const capture = new CameraCapture({
+    cameraId: camera.id,
+    url: camera.url,
+    rtspTransport: camera.transport,
+    width: camera.detect.width,
+    height: camera.detect.height,
+    fps: camera.detect.fps,
+    stallTimeoutMs: camera.stallTimeoutMs,
+    sink: slot,
+    logger: logger.child({ camera: camera.id, stage: 'capture' }),
+  });
+  return {
+    start: () => capture.start(),
+    async stop() {
+      await capture.stop();
+      slot.close();
+    },
+    next: () => slot.take(),
+    status() {
+      const st = capture.status();
+      const stats = capture.stats();
+      return {
+        state: st.state,
+        ...(st.reason !== undefined ? { reason: st.reason } : {}),
+        since: st.since,
+        captureFps: Math.round(stats.captureFps * 100) / 100,
+        droppedFrames: stats.droppedFrames,
+        restarts: stats.restarts,
+        ...(stats.lastFrameAt !== undefined ? { lastFrameAt: stats.lastFrameAt } : {}),
+      };
+    },
+  };
+}
+
+/**
+ * Builds and starts a whole edge from its config: checks models against rules, opens the outbox,
+ * loads the detectors, starts one capture per camera and the uplink. Takes everything as arguments so
+ * a test can run an edge and a cloud in one process.
+ */
+export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise<EdgeNode> {
+  const manifests: Map<string, ModelManifest> = checkConfigModels(config);
+  const weightsDir = config.models.dir || defaultModelsDir();
+  mkdirSync(config.dataDir, { recursive: true });
+  const outbox = openSqliteOutbox(config.dataDir);
+  const uplink = new SocketUplink({
+    cloudUrl: config.cloud.url,
+    edgeId: config.edgeId,
+    token: config.cloud.token,
+    outbox,
+    hello: () => ({
+      edgeId: config.edgeId,
+      version: EDGE_VERSION,
+      cameras: config.cameras.map((c) => ({ id: c.id, name: c.name, rules: c.rules.map((r) => r.id) })),
+    }),
+    ackTimeoutMs: config.cloud.ackTimeoutMs,
+    retryMaxMs: config.cloud.retryMaxMs,
+    logger: logger.child({ stage: 'uplink' }),
+  });
+  let pipeline: Pipeline;
+  try {
+    pipeline = await startPipeline(config, {
+      createSource: (camera) => ffmpegSource(camera, logger),
+      createDetector: async (modelId) => {
+        const manifest = manifests.get(modelId);
+        if (!manifest) throw new Error(`model ${modelId} was not checked at config load`);
+        const detector = await createOnnxDetector({
+          manifest,
+          modelsDir: weightsDir,
+          intraOpThreads: config.models.intraOpThreads,
+          logger: logger.child({ stage: 'detect', model: modelId }),
+        });
+        logger.info({ model: modelId, warmupMs: Math.round(detector.warmupMs) }, 'detector ready');
+        return detector;
+      },
+      outbox,
+      uplink,
+      logger,
+      version: EDGE_VERSION,
+    });
+  } catch (err) {
+    outbox.close();
+    throw err;
+  }
+  return {
+    pipeline,
+    outbox,
+    uplink,
+    async stop() {
+      await pipeline.stop();
+      outbox.close();
+    },
+  };
+}
