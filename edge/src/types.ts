@@ -37,3 +37,64 @@ export interface Detector {
   detect(frame: Frame): Promise<Detections>;
   close(): Promise<void>;
 }
+
+/** Lifecycle of a track: tentative until confirmed by enough hits, lost while unmatched (kept for recovery). */
+export type TrackState = 'tentative' | 'confirmed' | 'lost';
+
+/** One tracked object after association on a frame. Boxes are normalised like detections. */
+export interface Track {
+  /** Stable id per camera, never reused while the edge runs. */
+  readonly id: number;
+  readonly label: string;
+  readonly state: TrackState;
+  /** Box of the latest matched detection (or the prediction while lost). */
+  readonly box: Detection['box'];
+  /** Score of the latest matched detection. */
+  readonly score: number;
+  /** Scores of the most recent matched frames, oldest first (bounded), for median-score filters. */
+  readonly recentScores: readonly number[];
+  /** Frames since the track was created. */
+  readonly age: number;
+  /** Frames with a matched detection. */
+  readonly hits: number;
+  /** Consecutive frames without a match (0 when matched on this frame). */
+  readonly lostFrames: number;
+  readonly firstSeenAt: number;
+  readonly lastSeenAt: number;
+}
+
+/** The tracker's answer for one frame: every live track (matched, tentative and lost). */
+export interface Tracks {
+  readonly cameraId: string;
+  readonly frameSeq: number;
+  readonly capturedAt: number;
+  readonly items: readonly Track[];
+}
+
+/** Stage interface: associates each frame's detections with tracks of one camera. */
+export interface Tracker {
+  update(detections: Detections): Tracks;
+  reset(): void;
+}
+
+/** A region that changed since the previous frames, normalised coordinates. */
+export interface MotionRegion {
+  readonly box: Detection['box'];
+  /** Fraction of the region's pixels that changed. */
+  readonly fill: number;
+}
+
+/** The motion stage's answer for one frame. */
+export interface Motion {
+  readonly cameraId: string;
+  readonly frameSeq: number;
+  /** Fraction of the (unmasked) picture that changed, 0..1. */
+  readonly changed: number;
+  readonly regions: readonly MotionRegion[];
+}
+
+/** Stage interface: cheap change detection that gates the detector. */
+export interface MotionDetector {
+  process(frame: Frame): Motion;
+  reset(): void;
+}
