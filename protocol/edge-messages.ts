@@ -106,6 +106,39 @@ export const SnapshotRef = Type.Object(
 );
 export type SnapshotRef = Static<typeof SnapshotRef>;
 
+export const ClipRef = Type.Object(
+  {
+    sha256: Sha256,
+    contentType: Type.Literal('video/mp4'),
+    size: Type.Integer({ minimum: 1 }),
+    /** Wall-clock span the clip covers, epoch ms (pre-capture before the start, post-capture after the end). */
+    startAt: EpochMs,
+    endAt: EpochMs,
+  },
+  { additionalProperties: false },
+);
+export type ClipRef = Static<typeof ClipRef>;
+
+/** A rule's name in both languages of the viewer. */
+export const RuleName = Type.Object(
+  { zh: Type.String({ minLength: 1, maxLength: 64 }), en: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+export type RuleName = Static<typeof RuleName>;
+
+/** GB/T 28181 alarm classification (AlarmMethod 5 = video alarm; AlarmType 5 tripwire, 6 intrusion, 8 loitering, 10 density …). */
+export const GbAlarm = Type.Object(
+  { method: Type.Integer({ minimum: 1, maximum: 7 }), type: Type.Integer({ minimum: 1, maximum: 99 }) },
+  { additionalProperties: false },
+);
+export type GbAlarm = Static<typeof GbAlarm>;
+
+/** Rule-specific facts of an event (direction and counts of a line crossing, dwell time, people count …). */
+export const EventAttributes = Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$' }), Type.Union([Type.String({ maxLength: 128 }), Type.Number(), Type.Boolean()]), {
+  maxProperties: 16,
+});
+export type EventAttributes = Static<typeof EventAttributes>;
+
 /**
  * One phase of an event. `seq` grows by one per message of the same event so the cloud can apply
  * updates in order and ignore replays.
@@ -128,6 +161,14 @@ export const EventMessage = Type.Object(
     endReason: Type.Optional(Type.String({ maxLength: 64 })),
     detections: Type.Array(Detection, { maxItems: 200 }),
     snapshot: Type.Optional(SnapshotRef),
+    /** Short clip around the event, announced with the end (or once the post-capture is recorded). */
+    clip: Type.Optional(ClipRef),
+    /** Tracks that took part. */
+    trackIds: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 200 })),
+    zoneId: Type.Optional(Id),
+    name: Type.Optional(RuleName),
+    gbAlarm: Type.Optional(GbAlarm),
+    attributes: Type.Optional(EventAttributes),
   },
   { additionalProperties: false },
 );
