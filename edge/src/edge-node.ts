@@ -5,7 +5,7 @@ import type { ModelManifest } from '../../models/manifest.js';
 import { CameraCapture, LatestFrameSlot } from './capture/index.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { checkConfigModels } from './config-models.js';
-import { createOnnxDetector } from './detect/onnx-detector.js';
+import { createWorkerDetector } from './detect/worker-detector.js';
 import { openSqliteOutbox, type Outbox } from './outbox/index.js';
 import { startPipeline, type CameraSource, type Pipeline } from './pipeline.js';
 import type { Frame } from './types.js';
@@ -88,7 +88,8 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
       createDetector: async (modelId) => {
         const manifest = manifests.get(modelId);
         if (!manifest) throw new Error(`model ${modelId} was not checked at config load`);
-        const detector = await createOnnxDetector({
+        // In a worker thread: onnxruntime-node's run() blocks its thread for the whole inference.
+        const detector = await createWorkerDetector({
           manifest,
           modelsDir: weightsDir,
           intraOpThreads: config.models.intraOpThreads,

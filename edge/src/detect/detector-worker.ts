@@ -1,0 +1,38 @@
+/**
+ * Worker-thread entry hosting one {@link createOnnxDetector}. onnxruntime-node's `session.run` blocks the
+ * thread it is called on for the whole inference, so running it here keeps the edge's event loop (socket.io,
+ * heartbeats, capture pipes) responsive. Messages: see worker-protocol.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createOnnxDetector } from './onnx-detector.js';
+import type { DetectorWorkerInit, FromWorker, ToWorker } from './worker-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('detector-worker must run in a worker thread');
+const init = workerData as DetectorWorkerInit;
+
+const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+
+try {
+  const detector = await createOnnxDetector({
+    manifest: init.manifest,
+    modelsDir: init.modelsDir,
+    intraOpThreads: init.intraOpThreads,
+    ...(init.scoreThreshold !== undefined ? { scoreThreshold: init.scoreThreshold } : {}),
+    verifySha256: init.verifySha256,
+  });
+  port.on('message', (msg: ToWorker) => {
+    if (msg.type === 'close') {
+      void detector.close().then(() => post({ type: 'closed' }));
+      return;
+    }
+    const { id, frame } = msg;
+    detector.detect({ ...frame, data: Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength) }).then(
+      (detections) => post({ type: 'result', id, detections, timings: detector.lastTimings }),
+      (err: unknown) => post({ type: 'error', id, message: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+  post({ type: 'ready', warmupMs: detector.warmupMs, labels: [...detector.labels] });
+} catch (err) {
+  post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+}
