@@ -78,7 +78,9 @@ export class FfmpegProcess {
   private constructor(private readonly opts: FfmpegProcessOptions) {
     this.secrets = opts.secrets ?? [];
     const ffmpegPath = opts.ffmpegPath ?? 'ffmpeg';
-    this.child = spawn(ffmpegPath, opts.args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    // Own process group: a terminal's Ctrl-C reaches the edge only, which stops ffmpeg with `q` in its
+    // shutdown order. If the edge dies instead, ffmpeg's next write to the closed stdout pipe ends it.
+    this.child = spawn(ffmpegPath, opts.args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, detached: true });
     // Not `pid`: pino already binds the Node process's own pid under that key.
     this.log = opts.logger.child({ ffmpegPid: this.child.pid });
     this.log.debug({ args: redactSecrets(formatArgsForLog(opts.args), this.secrets) }, 'spawning ffmpeg');
