@@ -56,6 +56,36 @@ export const EdgeHello = Type.Object(
 );
 export type EdgeHello = Static<typeof EdgeHello>;
 
+/**
+ * Video quality diagnosis (视频质量诊断) of one camera, judged on the edge from the decoded picture:
+ * `black` (very dark and flat: no signal, lens cap), `frozen` (the picture stopped changing while frames
+ * still arrive), `blurred` (out of focus, dirty or fogged lens), `covered` (a nearly uniform picture of
+ * normal brightness: lens covered or turned to a wall), `colour_cast` (the whole picture shares one
+ * tint: white balance or cable fault), `overexposed` (washed out to white).
+ */
+export const QualityIssueKind = Type.Union([
+  Type.Literal('black'),
+  Type.Literal('frozen'),
+  Type.Literal('blurred'),
+  Type.Literal('covered'),
+  Type.Literal('colour_cast'),
+  Type.Literal('overexposed'),
+]);
+export type QualityIssueKind = Static<typeof QualityIssueKind>;
+
+/** One active quality issue of a camera. */
+export const QualityIssue = Type.Object(
+  {
+    kind: QualityIssueKind,
+    /** When the condition was first seen in the run that raised the issue (not when it was raised). */
+    since: EpochMs,
+    /** The latest measured value that met the condition, in its metric's unit (see edge/src/health). */
+    value: Type.Number(),
+  },
+  { additionalProperties: false },
+);
+export type QualityIssue = Static<typeof QualityIssue>;
+
 export const CameraStatus = Type.Object(
   {
     cameraId: Id,
@@ -69,6 +99,8 @@ export const CameraStatus = Type.Object(
     lastFrameAt: Type.Optional(EpochMs),
     inferenceMsP50: Type.Optional(Type.Number({ minimum: 0 })),
     inferenceMsP95: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Active quality issues; absent when the edge does not diagnose this camera, empty when all is well. */
+    quality: Type.Optional(Type.Array(QualityIssue, { maxItems: 8 })),
   },
   { additionalProperties: false },
 );
