@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Server } from 'socket.io';
+import { repoRoot } from '../../common/env.js';
+import type { CloudBus } from './bus.js';
+import type { CloudConfig } from './config.js';
+import type { Repositories } from './db/repositories.js';
+import { drainConnectionsOnClose } from './http/drain-on-close.js';
+import { installErrorHandling } from './http/error-handler.js';
+import authPlugin from './plugins/auth.js';
+import busPlugin from './plugins/bus.js';
+import dbPlugin from './plugins/db.js';
+import evidencePlugin from './plugins/evidence.js';
+import socketsPlugin from './plugins/sockets.js';
+import webPlugin from './plugins/web.js';
+import authRoutes from './routes/auth.js';
+import cameraRoutes from './routes/cameras.js';
+import edgeEvidenceRoutes from './routes/edge-evidence.js';
+import eventRoutes from './routes/events.js';
+import healthRoutes from './routes/health.js';
+
+/** Handles of a built app, for main.ts and tests. */
+export interface MingliangRuntime {
+  readonly config: CloudConfig;
+  /** Absolute data directory. */
+  readonly dataDir: string;
+  /** The admin password this start generated (show it once), or null when none was generated. */
+  readonly initialAdminPassword: string | null;
+  readonly io: Server;
+  readonly repos: Repositories;
+  readonly bus: CloudBus;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    mingliang: MingliangRuntime;
+  }
+}
+
+/** Options of {@link buildApp} that are not configuration. */
+export interface BuildAppOptions {
+  /** Fastify logger option; default off (tests). main.ts passes pino options. */
+  logger?: FastifyServerOptions['logger'];
+  /** Directory of the static viewer; default `cloud/web` in the repository. */
+  webRoot?: string;
+}
+
+/**
+ * Builds the cloud: database, auth, evidence store, socket.io namespaces, REST routes and the static
+ * viewer. Everything hangs off the returned instance (no module state), so one process can build
+ * several. The caller listens (or `ready()`s) and closes it.
+ */
+export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const dataDir = path.resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    // JSON bodies are small; evidence uploads stream and enforce their own limit.
+    bodyLimit: 256 * 1024,
+  })
+    .withTypeProvider<TypeBoxTypeProvider>()
+    .setValidatorCompiler(TypeBoxValidatorCompiler);
+  installErrorHandling(app);
+  drainConnectionsOnClose(app);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
+
+  try {
+    await app.register(dbPlugin, { dataDir });
+    await app.register(busPlugin);
+    await app.register(authPlugin, { auth: config.auth, edges: config.edges, dataDir });
+    await app.register(evidencePlugin, { dataDir });
+    await app.register(socketsPlugin);
+    await app.register(healthRoutes);
+    await app.register(authRoutes);
+    await app.register(eventRoutes);
+    await app.register(cameraRoutes);
+    await app.register(edgeEvidenceRoutes, { maxBytes: config.evidence.maxBytes });
+    await app.register(webPlugin, { root: opts.webRoot ?? path.join(repoRoot, 'cloud', 'web') });
+    app.decorate('mingliang', {
+      config,
+      dataDir,
+      initialAdminPassword: app.initialAdminPassword,
+      io: app.io,
+      repos: app.repos,
+      bus: app.bus,
+    });
+  } catch (err) {
+    // Release what the plugins that did load hold (the database file above all) before reporting.
+    await app.close().catch((closeErr: unknown) => app.log.error({ err: closeErr }, 'close after failed build'));
+    throw err;
+  }
+  return app;
+}

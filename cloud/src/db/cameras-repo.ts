@@ -1,0 +1,113 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { CameraInfo, CameraItem, CameraStatus } from '../../../protocol/index.js';
+
+interface CameraRow {
+  id: string;
+  edge_id: string;
+  name: string;
+  rules_json: string;
+  state: string;
+  state_since: number | null;
+  last_seen_at: number | null;
+}
+
+const COLUMNS = 'id, edge_id, name, rules_json, state, state_since, last_seen_at';
+
+function toItem(row: CameraRow): CameraItem {
+  return {
+    id: row.id,
+    edgeId: row.edge_id,
+    name: row.name,
+    rules: JSON.parse(row.rules_json) as string[],
+    // Only values from the CameraState schema (or the initial 'unknown') are ever written.
+    state: row.state as CameraItem['state'],
+    stateSince: row.state_since,
+    lastSeenAt: row.last_seen_at,
+  };
+}
+
+/** Cameras as declared by their edge's hello and kept current by heartbeats. */
+export class CamerasRepository {
+  private readonly getStmt: Statement<[string], CameraRow>;
+  private readonly listStmt: Statement<[], CameraRow>;
+  private readonly listByEdgeStmt: Statement<[string], CameraRow>;
+  private readonly upsertStmt: Statement<[{ id: string; edgeId: string; name: string; rules: string; now: number }]>;
+  private readonly statusStmt: Statement<
+    [{ id: string; edgeId: string; state: string; since: number; reason: string | null; status: string; seenAt: number }]
+  >;
+  private readonly offlineStmt: Statement<[{ edgeId: string; at: number; reason: string }]>;
+
+  constructor(db: Database) {
+    this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM cameras WHERE id = ?`);
+    this.listStmt = db.prepare(`SELECT ${COLUMNS} FROM cameras ORDER BY id`);
+    this.listByEdgeStmt = db.prepare(`SELECT ${COLUMNS} FROM cameras WHERE edge_id = ? ORDER BY id`);
+    // The WHERE on the update keeps a camera with its owner even if a caller skipped the ownership check.
+    this.upsertStmt = db.prepare(`
+      INSERT INTO cameras (id, edge_id, name, rules_json, created_at, updated_at)
+      VALUES (@id, @edgeId, @name, @rules, @now, @now)
+      ON CONFLICT (id) DO UPDATE SET name = excluded.name, rules_json = excluded.rules_json, updated_at = excluded.updated_at
+      WHERE cameras.edge_id = excluded.edge_id AND (cameras.name IS NOT excluded.name OR cameras.rules_json IS NOT excluded.rules_json)`);
+    this.statusStmt = db.prepare(`
+      UPDATE cameras SET state = @state, state_since = @since, state_reason = @reason, status_json = @status,
+        last_seen_at = @seenAt, updated_at = @seenAt
+      WHERE id = @id AND edge_id = @edgeId`);
+    this.offlineStmt = db.prepare(`
+      UPDATE cameras SET state = 'offline', state_since = @at, state_reason = @reason, updated_at = @at
+      WHERE edge_id = @edgeId AND state NOT IN ('offline', 'unknown')`);
+  }
+
+  get(id: string): CameraItem | undefined {
+    const row = this.getStmt.get(id);
+    return row && toItem(row);
+  }
+
+  /** The edge owning a camera id, if the camera is known. */
+  ownerOf(id: string): string | undefined {
+    return this.getStmt.get(id)?.edge_id;
+  }
+
+  list(): CameraItem[] {
+    return this.listStmt.all().map(toItem);
+  }
+
+  listByEdge(edgeId: string): CameraItem[] {
+    return this.listByEdgeStmt.all(edgeId).map(toItem);
+  }
+
+  /**
+   * Creates or renames a camera of `edgeId`. Call inside a transaction after checking ownership.
+   * @returns true when a row was created or changed
+   */
+  upsert(edgeId: string, camera: CameraInfo, now: number): boolean {
+    const row = { id: camera.id, edgeId, name: camera.name, rules: JSON.stringify(camera.rules), now };
+    return this.upsertStmt.run(row).changes > 0;
+  }
+
+  /**
+   * Stores the latest status of a camera of `edgeId`.
+   * @returns true when the state or its start time changed (what viewers care about)
+   */
+  applyStatus(edgeId: string, status: CameraStatus, seenAt: number): boolean {
+    const before = this.getStmt.get(status.cameraId);
+    if (!before || before.edge_id !== edgeId) return false;
+    this.statusStmt.run({
+      id: status.cameraId,
+      edgeId,
+      state: status.state,
+      since: status.since,
+      reason: status.reason ?? null,
+      status: JSON.stringify(status),
+      seenAt,
+    });
+    return before.state !== status.state || before.state_since !== status.since;
+  }
+
+  /**
+   * Marks every camera of an edge offline (the edge went away, so nobody reports their state).
+   * @returns the cameras whose state changed
+   */
+  markEdgeOffline(edgeId: string, at: number, reason: string): CameraItem[] {
+    const changed = this.offlineStmt.run({ edgeId, at, reason }).changes;
+    return changed > 0 ? this.listByEdge(edgeId).filter((c) => c.state === 'offline' && c.stateSince === at) : [];
+  }
+}

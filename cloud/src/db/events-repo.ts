@@ -1,0 +1,208 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Detection, EventItem, EventMessage } from '../../../protocol/index.js';
+
+/** The position of an event in the newest-first order; pages continue strictly after it. */
+export interface EventPosition {
+  startedAt: number;
+  id: string;
+}
+
+/** Filters and page bounds of an event listing. */
+export interface EventListFilter {
+  limit: number;
+  after?: EventPosition | undefined;
+  cameraId?: string | undefined;
+  type?: string | undefined;
+}
+
+/** What ingest needs to decide whether a message applies. */
+export interface StoredEventState {
+  seq: number;
+  edgeId: string;
+  cameraId: string;
+}
+
+interface EventRow {
+  id: string;
+  seq: number;
+  edge_id: string;
+  camera_id: string;
+  rule_id: string;
+  type: string;
+  severity: number;
+  label: string;
+  top_score: number;
+  phase: string;
+  started_at: number;
+  updated_at: number;
+  ended_at: number | null;
+  end_reason: string | null;
+  detections_json: string;
+  snapshot_sha256: string | null;
+}
+
+/** Optional facts of later protocol versions, stored so none is lost before the REST view shows them. */
+interface EventExtras {
+  clip_json: string | null;
+  zone_id: string | null;
+  rule_name_json: string | null;
+  gb_alarm_json: string | null;
+  track_ids_json: string | null;
+  attributes_json: string | null;
+}
+
+type EventParams = EventRow & EventExtras & { received_at: number };
+
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+
+const COLUMNS =
+  'id, seq, edge_id, camera_id, rule_id, type, severity, label, top_score, phase, started_at, updated_at, ' +
+  'ended_at, end_reason, detections_json, snapshot_sha256';
+
+/** The URL viewers fetch an event's snapshot from (with their bearer token). */
+export function snapshotUrlFor(eventId: string): string {
+  return `/api/events/${eventId}/snapshot`;
+}
+
+function toItem(row: EventRow): EventItem {
+  return {
+    id: row.id,
+    edgeId: row.edge_id,
+    cameraId: row.camera_id,
+    ruleId: row.rule_id,
+    type: row.type,
+    // Rows are only written from schema-checked EventMessages, so these narrowings hold.
+    severity: row.severity as EventItem['severity'],
+    label: row.label,
+    topScore: row.top_score,
+    phase: row.phase as EventItem['phase'],
+    startedAt: row.started_at,
+    updatedAt: row.updated_at,
+    endedAt: row.ended_at,
+    endReason: row.end_reason,
+    detections: JSON.parse(row.detections_json) as Detection[],
+    snapshotUrl: row.snapshot_sha256 ? snapshotUrlFor(row.id) : null,
+  };
+}
+
+function toParams(msg: EventMessage, receivedAt: number): EventParams {
+  return {
+    id: msg.id,
+    seq: msg.seq,
+    edge_id: msg.edgeId,
+    camera_id: msg.cameraId,
+    rule_id: msg.ruleId,
+    type: msg.type,
+    severity: msg.severity,
+    label: msg.label,
+    top_score: msg.topScore,
+    phase: msg.phase,
+    started_at: msg.startedAt,
+    updated_at: msg.at,
+    ended_at: msg.endedAt ?? null,
+    end_reason: msg.endReason ?? null,
+    detections_json: JSON.stringify(msg.detections),
+    snapshot_sha256: msg.snapshot?.sha256 ?? null,
+    clip_json: json(msg.clip),
+    zone_id: msg.zoneId ?? null,
+    rule_name_json: json(msg.name),
+    gb_alarm_json: json(msg.gbAlarm),
+    track_ids_json: json(msg.trackIds),
+    attributes_json: json(msg.attributes),
+    received_at: receivedAt,
+  };
+}
+
+/** Events as last reported by their edge, one row per event id. */
+export class EventsRepository {
+  private readonly getStmt: Statement<[string], EventRow>;
+  private readonly stateStmt: Statement<[string], { seq: number; edge_id: string; camera_id: string }>;
+  private readonly insertStmt: Statement<[EventParams]>;
+  private readonly updateStmt: Statement<[EventParams]>;
+  /** One prepared statement per filter combination, so each can use its own index. */
+  private readonly listStmts = new Map<string, Statement<[Record<string, string | number>], EventRow>>();
+
+  constructor(private readonly db: Database) {
+    this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`);
+    this.stateStmt = db.prepare('SELECT seq, edge_id, camera_id FROM events WHERE id = ?');
+    this.insertStmt = db.prepare(`
+      INSERT INTO events (id, seq, edge_id, camera_id, rule_id, type, severity, label, top_score, phase, started_at,
+        updated_at, ended_at, end_reason, detections_json, snapshot_sha256, clip_json, zone_id, rule_name_json,
+        gb_alarm_json, track_ids_json, attributes_json, received_at)
+      VALUES (@id, @seq, @edge_id, @camera_id, @rule_id, @type, @severity, @label, @top_score, @phase, @started_at,
+        @updated_at, @ended_at, @end_reason, @detections_json, @snapshot_sha256, @clip_json, @zone_id, @rule_name_json,
+        @gb_alarm_json, @track_ids_json, @attributes_json, @received_at)`);
+    // started_at is the pagination key and never moves. Optional parts a message leaves out (a snapshot,
+    // a clip announced earlier) keep their last value instead of being erased by a later phase.
+    this.updateStmt = db.prepare(`
+      UPDATE events SET seq = @seq, rule_id = @rule_id, type = @type, severity = @severity, label = @label,
+        top_score = @top_score, phase = @phase, updated_at = @updated_at, ended_at = @ended_at,
+        end_reason = @end_reason, detections_json = @detections_json,
+        snapshot_sha256 = COALESCE(@snapshot_sha256, snapshot_sha256),
+        clip_json = COALESCE(@clip_json, clip_json),
+        zone_id = COALESCE(@zone_id, zone_id),
+        rule_name_json = COALESCE(@rule_name_json, rule_name_json),
+        gb_alarm_json = COALESCE(@gb_alarm_json, gb_alarm_json),
+        track_ids_json = COALESCE(@track_ids_json, track_ids_json),
+        attributes_json = COALESCE(@attributes_json, attributes_json),
+        received_at = @received_at
+      WHERE id = @id AND edge_id = @edge_id AND seq < @seq`);
+  }
+
+  get(id: string): EventItem | undefined {
+    const row = this.getStmt.get(id);
+    return row && toItem(row);
+  }
+
+  /** The SHA-256 of the event's current snapshot; undefined when the event does not exist. */
+  snapshotOf(id: string): string | null | undefined {
+    const row = this.getStmt.get(id);
+    return row ? row.snapshot_sha256 : undefined;
+  }
+
+  state(id: string): StoredEventState | undefined {
+    const row = this.stateStmt.get(id);
+    return row && { seq: row.seq, edgeId: row.edge_id, cameraId: row.camera_id };
+  }
+
+  insert(msg: EventMessage, receivedAt: number): void {
+    this.insertStmt.run(toParams(msg, receivedAt));
+  }
+
+  /** Applies a message with a higher seq than the stored one. @returns false when nothing changed */
+  update(msg: EventMessage, receivedAt: number): boolean {
+    return this.updateStmt.run(toParams(msg, receivedAt)).changes > 0;
+  }
+
+  /**
+   * Newest first by (startedAt, id). Reads one row more than asked to tell whether a next page exists.
+   */
+  list(filter: EventListFilter): { items: EventItem[]; hasMore: boolean } {
+    const where: string[] = [];
+    const params: Record<string, string | number> = { limit: filter.limit + 1 };
+    if (filter.cameraId !== undefined) {
+      where.push('camera_id = @cameraId');
+      params.cameraId = filter.cameraId;
+    }
+    if (filter.type !== undefined) {
+      where.push('type = @type');
+      params.type = filter.type;
+    }
+    if (filter.after) {
+      where.push('(started_at, id) < (@afterStartedAt, @afterId)');
+      params.afterStartedAt = filter.after.startedAt;
+      params.afterId = filter.after.id;
+    }
+    const key = where.join(' AND ');
+    let stmt = this.listStmts.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare<[Record<string, string | number>], EventRow>(
+        `SELECT ${COLUMNS} FROM events ${key ? `WHERE ${key}` : ''} ORDER BY started_at DESC, id DESC LIMIT @limit`,
+      );
+      this.listStmts.set(key, stmt);
+    }
+    const rows = stmt.all(params);
+    const hasMore = rows.length > filter.limit;
+    return { items: rows.slice(0, filter.limit).map(toItem), hasMore };
+  }
+}

@@ -1,0 +1,130 @@
+import type { Database } from 'better-sqlite3';
+
+/** One schema step. Versions are 1, 2, 3, … in order; a shipped migration is never edited, only followed. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The schema, as numbered steps. `PRAGMA user_version` holds the last applied version; the
+ * `schema_migrations` table keeps when each step ran, for operators.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'foundation: edges, cameras, users, evidence, events',
+    sql: `
+      CREATE TABLE edges (
+        id           TEXT PRIMARY KEY,
+        token_hash   TEXT NOT NULL,
+        source       TEXT NOT NULL CHECK (source IN ('config', 'api')),
+        created_at   INTEGER NOT NULL,
+        revoked_at   INTEGER,
+        last_seen_at INTEGER
+      ) STRICT;
+
+      CREATE TABLE cameras (
+        id           TEXT PRIMARY KEY,
+        edge_id      TEXT NOT NULL REFERENCES edges(id),
+        name         TEXT NOT NULL,
+        rules_json   TEXT NOT NULL,
+        state        TEXT NOT NULL DEFAULT 'unknown',
+        state_since  INTEGER,
+        state_reason TEXT,
+        status_json  TEXT,
+        last_seen_at INTEGER,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX cameras_edge ON cameras(edge_id);
+
+      CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        disabled_at   INTEGER
+      ) STRICT;
+
+      CREATE TABLE evidence (
+        sha256       TEXT PRIMARY KEY,
+        rel_path     TEXT NOT NULL,
+        size         INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        edge_id      TEXT REFERENCES edges(id),
+        created_at   INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE events (
+        id              TEXT PRIMARY KEY,
+        seq             INTEGER NOT NULL,
+        edge_id         TEXT NOT NULL REFERENCES edges(id),
+        camera_id       TEXT NOT NULL REFERENCES cameras(id),
+        rule_id         TEXT NOT NULL,
+        type            TEXT NOT NULL,
+        severity        INTEGER NOT NULL,
+        label           TEXT NOT NULL,
+        top_score       REAL NOT NULL,
+        phase           TEXT NOT NULL,
+        started_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        ended_at        INTEGER,
+        end_reason      TEXT,
+        detections_json TEXT NOT NULL,
+        -- No foreign keys to evidence: the edge may send the event before its uploads finish.
+        snapshot_sha256 TEXT,
+        clip_json       TEXT,
+        zone_id         TEXT,
+        rule_name_json  TEXT,
+        gb_alarm_json   TEXT,
+        track_ids_json  TEXT,
+        attributes_json TEXT,
+        received_at     INTEGER NOT NULL
+      ) STRICT;
+      -- Keyset pagination walks (started_at, id) newest first, optionally within a camera or a type.
+      CREATE INDEX events_started ON events(started_at, id);
+      CREATE INDEX events_camera_started ON events(camera_id, started_at, id);
+      CREATE INDEX events_type_started ON events(type, started_at, id);
+    `,
+  },
+];
+
+/** The schema version this build expects. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/**
+ * Brings the database to {@link LATEST_SCHEMA_VERSION}, each step in its own transaction. Refuses a
+ * database written by a newer build instead of running against a schema it does not know.
+ * @returns the versions applied by this call
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): number[] {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration #${i} has version ${m.version}, expected ${i + 1}`);
+  });
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT`);
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.length;
+  if (current > latest) {
+    throw new Error(`database schema version ${current} is newer than this build supports (${latest})`);
+  }
+  const record = db.prepare<[number, string, number]>('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const applied: number[] = [];
+  for (const m of migrations.slice(current)) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, now());
+      // PRAGMA does not take bound parameters; the version is an integer from this file.
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,32 @@
+import type { Database } from 'better-sqlite3';
+import { CamerasRepository } from './cameras-repo.js';
+import { EdgesRepository } from './edges-repo.js';
+import { EventsRepository } from './events-repo.js';
+import { EvidenceRepository } from './evidence-repo.js';
+import { UsersRepository } from './users-repo.js';
+
+/**
+ * Every repository over one database, plus the unit of work that spans them. Storage code outside
+ * `db/` goes through this, so another store can replace SQLite behind the same methods.
+ */
+export interface Repositories {
+  readonly edges: EdgesRepository;
+  readonly cameras: CamerasRepository;
+  readonly users: UsersRepository;
+  readonly evidence: EvidenceRepository;
+  readonly events: EventsRepository;
+  /** Runs `fn` in one transaction (nested calls become savepoints); commits when it returns. */
+  transaction<T>(fn: () => T): T;
+}
+
+/** Prepares every statement once for this database. */
+export function createRepositories(db: Database): Repositories {
+  return {
+    edges: new EdgesRepository(db),
+    cameras: new CamerasRepository(db),
+    users: new UsersRepository(db),
+    evidence: new EvidenceRepository(db),
+    events: new EventsRepository(db),
+    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+  };
+}
