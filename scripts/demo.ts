@@ -124,7 +124,7 @@ async function followAlerts(base: string, username: string, password: string | n
   });
   if (!res.ok) throw new Error(`demo viewer login failed: HTTP ${res.status}`);
   const { token } = (await res.json()) as { token: string };
-  const viewer: Socket<CloudToViewerEvents, ViewerToCloudEvents> = io(`${base}${VIEWER_NAMESPACE}`, { auth: { token }, transports: ['websocket'] });
+  const viewer: Socket<CloudToViewerEvents, ViewerToCloudEvents> = io(`${base}${VIEWER_NAMESPACE}`, { auth: { token }, transports: ['websocket'], forceNew: true });
   viewer.on('event', show);
   stops.push(async () => {
     viewer.disconnect();

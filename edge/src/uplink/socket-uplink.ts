@@ -55,6 +55,8 @@ export class SocketUplink {
     this.socket = io(new URL(EDGE_NAMESPACE, opts.cloudUrl).toString(), {
       auth: { edgeId: opts.edgeId, token: opts.token },
       transports: ['websocket'],
+      // Never multiplexed with other sockets of this process (a demo or test viewer on the same host).
+      forceNew: true,
       reconnectionDelayMax: Math.min(opts.retryMaxMs, 10_000),
       autoConnect: false,
     });
