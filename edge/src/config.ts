@@ -1,43 +1,13 @@
 import Type, { type Static } from 'typebox';
 import { loadConfigFile, parseConfig, type ConfigProblem, type LoadOptions } from '../../common/config-loader.js';
 import { Id } from '../../protocol/index.js';
+import { SceneRulesFields } from './rules/index.js';
 
 const obj = <P extends Parameters<typeof Type.Object>[0]>(props: P, description: string) =>
   Type.Object(props, { additionalProperties: false, description, default: {} });
 
-export const PresenceRuleConfig = Type.Object(
-  {
-    id: { ...Id, description: 'rule id, unique on its camera; becomes the event ruleId' },
-    type: Type.Literal('presence', { description: 'a class seen in N consecutive analysed frames opens an event' }),
-    classes: Type.Array(Type.String({ minLength: 1 }), {
-      minItems: 1,
-      default: ['person'],
-      description: 'detector labels that count (they must exist in the camera model)',
-    }),
-    minScore: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'minimum detection score per frame' }),
-    enterFrames: Type.Integer({ minimum: 1, default: 3, description: 'consecutive analysed frames with a match that open an event' }),
-    exitFrames: Type.Integer({ minimum: 1, default: 10, description: 'consecutive analysed frames without a match that end it' }),
-    updateIntervalMs: Type.Integer({
-      minimum: 0,
-      default: 2000,
-      description: 'at most one update per interval, sent only when a better detection was seen',
-    }),
-    maxDurationMs: Type.Integer({
-      minimum: 1000,
-      default: 600_000,
-      description: 'an event still open after this long is ended (reason max_duration) and a new one may start',
-    }),
-    severity: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], {
-      default: 2,
-      description: '1 immediate, 2 fix by a deadline, 3 guidance',
-    }),
-  },
-  { additionalProperties: false },
-);
-export type PresenceRuleConfig = Static<typeof PresenceRuleConfig>;
-
-export const RuleConfig = PresenceRuleConfig;
-export type RuleConfig = Static<typeof RuleConfig>;
+// Rule schemas live with the rules; re-exported for code that imported them from here.
+export { PresenceRuleConfig, RuleConfig } from './rules/index.js';
 
 export const CameraConfig = Type.Object(
   {
@@ -55,8 +25,13 @@ export const CameraConfig = Type.Object(
       'decode settings of the frames handed to detection',
     ),
     stallTimeoutMs: Type.Integer({ minimum: 1000, default: 10_000, description: 'no frame for this long restarts ffmpeg' }),
-    model: Type.String({ minLength: 1, default: 'coco-yolox-nano', description: 'model manifest id (models/<id>.yaml)' }),
-    rules: Type.Array(RuleConfig, { default: [], description: 'analysis rules of this camera' }),
+    models: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      maxItems: 4,
+      default: ['coco-yolox-nano'],
+      description: 'model manifest ids (models/<id>.yaml) run on every analysed frame; their detections are merged',
+    }),
+    ...SceneRulesFields,
   },
   { additionalProperties: false },
 );

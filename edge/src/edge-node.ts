@@ -4,7 +4,7 @@ import { modelsDir as defaultModelsDir } from '../../common/env.js';
 import type { ModelManifest } from '../../models/manifest.js';
 import { CameraCapture, LatestFrameSlot } from './capture/index.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
-import { checkConfigModels } from './config-models.js';
+import { checkConfigModels, resolveConfigRules } from './config-models.js';
 import { createWorkerDetector } from './detect/worker-detector.js';
 import { openSqliteOutbox, type Outbox } from './outbox/index.js';
 import { startPipeline, type CameraSource, type Pipeline } from './pipeline.js';
@@ -64,6 +64,7 @@ export function ffmpegSource(camera: CameraConfig, logger: Logger): CameraSource
  */
 export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise<EdgeNode> {
   const manifests: Map<string, ModelManifest> = checkConfigModels(config);
+  const resolved = resolveConfigRules(config, manifests);
   const weightsDir = config.models.dir || defaultModelsDir();
   mkdirSync(config.dataDir, { recursive: true });
   const outbox = openSqliteOutbox(config.dataDir);
@@ -75,7 +76,7 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
     hello: () => ({
       edgeId: config.edgeId,
       version: EDGE_VERSION,
-      cameras: config.cameras.map((c) => ({ id: c.id, name: c.name, rules: c.rules.map((r) => r.id) })),
+      cameras: config.cameras.map((c) => ({ id: c.id, name: c.name, rules: (resolved.get(c.id)?.rules ?? []).map((r) => r.config.id) })),
     }),
     ackTimeoutMs: config.cloud.ackTimeoutMs,
     retryMaxMs: config.cloud.retryMaxMs,

@@ -3,10 +3,11 @@ import type { CameraStatus, EventMessage, Heartbeat, SnapshotRef } from '../../p
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { renderSnapshot } from './evidence/index.js';
 import type { Outbox } from './outbox/index.js';
-import { createRuleEngine, type RuleEngine, type RuleHit } from './rules/index.js';
+import { createRuleEngine, planCameraRules, type RuleEngine, type RuleHit } from './rules/index.js';
+import { ByteTracker } from './track/index.js';
 import { RateMeter } from './capture/rate-meter.js';
 import { RecentSamples } from './recent-samples.js';
-import type { Detector, Frame } from './types.js';
+import type { Detections, Detector, Frame } from './types.js';
 
 /** What the pipeline needs of a camera's capture stage. */
 export interface CameraSource {
@@ -46,7 +47,8 @@ export interface Pipeline {
 interface CameraRun {
   camera: CameraConfig;
   source: CameraSource;
-  detector: Detector;
+  detectors: Detector[];
+  tracker: ByteTracker;
   rules: RuleEngine;
   analysed: RateMeter;
   inference: RecentSamples;
@@ -80,7 +82,7 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
     const m = hit.message;
     let evidence: { data: Buffer; contentType: string } | undefined;
     if (hit.snapshotFrame) {
-      const snap = await renderSnapshot(hit.snapshotFrame, hit.snapshotDetections ?? m.detections, config.evidence.jpegQuality);
+      const snap = await renderSnapshot(hit.snapshotFrame, hit.snapshotDetections ?? m.detections, config.evidence.jpegQuality, hit.overlay);
       snapshots.set(m.id, snap.ref);
       evidence = { data: snap.jpeg, contentType: snap.ref.contentType };
     }
@@ -98,10 +100,12 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
       const frame = await run.source.next();
       if (!frame || stopping) return;
       try {
-        const detections = await run.detector.detect(frame);
+        const detections = await detectAll(run.detectors, frame);
         run.analysed.mark(Date.now());
         run.inference.add(detections.inferenceMs);
-        for (const hit of run.rules.process(detections, frame)) await emit(hit);
+        // The tracker's answer also carries the frame's detections with the trackId of their confirmed track.
+        const tracks = run.tracker.update(detections);
+        for (const hit of run.rules.process({ frame, detections: { ...detections, items: tracks.detections }, tracks })) await emit(hit);
       } catch (err) {
         // One bad frame or a failed write must not end the camera's analysis; the next frame retries.
         log.error({ err }, 'analysis of a frame failed');
@@ -111,9 +115,19 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
 
   const runs: CameraRun[] = [];
   for (const camera of config.cameras.filter((c) => c.enabled)) {
-    const detector = await detectorFor(camera.model);
+    const detectors = await Promise.all(camera.models.map((id) => detectorFor(id)));
+    const plan = planCameraRules(camera, new Map(detectors.map((d) => [d.modelId, d.labels])));
+    for (const s of plan.skipped) logger.warn({ camera: camera.id, rule: s.ruleId, reason: s.reason }, s.message);
     const source = deps.createSource(camera);
-    const partial = { camera, source, detector, rules: createRuleEngine(camera), analysed: new RateMeter(), inference: new RecentSamples() };
+    const partial = {
+      camera,
+      source,
+      detectors,
+      tracker: new ByteTracker(),
+      rules: createRuleEngine(plan),
+      analysed: new RateMeter(),
+      inference: new RecentSamples(),
+    };
     source.start();
     runs.push({ ...partial, loop: runCamera(partial) });
   }
@@ -158,4 +172,16 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
       for (const d of detectors.values()) await (await d).close();
     },
   };
+}
+
+/** Runs every model of a camera on the frame and merges their detections (in model order). */
+async function detectAll(detectors: readonly Detector[], frame: Frame): Promise<Detections> {
+  const items: Detections['items'][number][] = [];
+  let inferenceMs = 0;
+  for (const d of detectors) {
+    const r = await d.detect(frame);
+    items.push(...r.items);
+    inferenceMs += r.inferenceMs;
+  }
+  return { cameraId: frame.cameraId, frameSeq: frame.seq, capturedAt: frame.capturedAt, modelId: detectors.map((d) => d.modelId).join('+'), items, inferenceMs };
 }

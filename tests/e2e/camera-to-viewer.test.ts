@@ -65,7 +65,7 @@ describe('RTSP camera to browser alert', () => {
             name: 'Parking lot',
             url: sim.urls['street-1'],
             detect: { width: 768, height: 432, fps: 5 },
-            model: 'coco-yolox-nano',
+            models: ['coco-yolox-nano'],
             rules: [{ id: 'person-present', type: 'presence', classes: ['person'], minScore: 0.5, enterFrames: 3, exitFrames: 5 }],
           },
         ],

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Detection } from '../../../protocol/index.js';
-import type { PresenceRuleConfig } from '../config.js';
+import type { PresenceRuleConfig } from './rule-config.js';
 import type { Detections, Frame } from '../types.js';
 import type { RuleHit } from './types.js';
 
@@ -17,6 +17,9 @@ interface OpenEvent {
 }
 
 /**
+ * @deprecated The rule engine runs `presence` rules as `class_present` (see resolve-rules.ts); this
+ * class is kept only until tests/unit/edge-presence-rule.test.ts is removed.
+ *
  * Presence: a configured class seen in `enterFrames` consecutive analysed frames opens an event, absence
  * for `exitFrames` frames ends it. Counting analysed frames (not seconds) keeps the rule independent of the
  * analysis rate, which drops under load.
