@@ -31,6 +31,50 @@ export const CameraConfig = Type.Object(
       default: ['coco-yolox-nano'],
       description: 'model manifest ids (models/<id>.yaml) run on every analysed frame; their detections are merged',
     }),
+    motion: obj(
+      {
+        enabled: Type.Boolean({ default: true, description: 'run the detector only on motion (plus the periodic re-detect)' }),
+        redetectIntervalMs: Type.Integer({
+          minimum: 200,
+          default: 2000,
+          description: 'detect at least this often without motion, so stationary objects stay tracked and timers run',
+        }),
+        threshold: Type.Integer({ minimum: 1, maximum: 255, default: 25, description: 'grey-level change that counts as motion' }),
+        minArea: Type.Number({ minimum: 0, maximum: 1, default: 0.001, description: 'smallest changed area (fraction of the frame)' }),
+        mask: Type.Array(Type.Array(Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]), { minItems: 3 }), {
+          default: [],
+          description: 'polygons (normalised [x, y] points) where motion is ignored: OSD clocks, trees, screens',
+        }),
+        crops: Type.Boolean({
+          default: true,
+          description: 'detect on crops around the motion regions when they cover little of the frame (pays off on large frames)',
+        }),
+      },
+      'motion gating: the main CPU saver',
+    ),
+    health: obj(
+      {
+        enabled: Type.Boolean({ default: true, description: 'video quality diagnosis (black, frozen, blurred, covered, colour cast)' }),
+        sampleIntervalMs: Type.Integer({ minimum: 100, default: 1000, description: 'how often a frame is analysed' }),
+        raiseAfterMs: Type.Integer({ minimum: 0, default: 10_000, description: 'a condition must hold this long to be reported' }),
+        clearAfterMs: Type.Integer({ minimum: 0, default: 10_000, description: 'and be gone this long to be cleared' }),
+        frozenAfterMs: Type.Integer({ minimum: 0, default: 30_000, description: 'hold time before a still picture counts as frozen' }),
+      },
+      'video quality diagnosis (视频质量诊断)',
+    ),
+    record: obj(
+      {
+        enabled: Type.Boolean({ default: true, description: 'keep a rolling buffer of stream-copied segments for event clips' }),
+        url: Type.String({ default: '', description: 'record stream (main stream); empty = the detect url' }),
+        segmentSeconds: Type.Integer({ minimum: 1, maximum: 60, default: 2, description: 'segment length (cut on keyframes)' }),
+        bufferSeconds: Type.Integer({ minimum: 10, default: 300, description: 'rolling buffer kept for pre-capture' }),
+        maxBytes: Type.Integer({ minimum: 1_000_000, default: 512 * 1024 * 1024, description: 'disk quota of the buffer' }),
+        preSeconds: Type.Integer({ minimum: 0, maximum: 60, default: 5, description: 'clip seconds before the event starts' }),
+        postSeconds: Type.Integer({ minimum: 0, maximum: 60, default: 5, description: 'clip seconds after it ends' }),
+        maxClipSeconds: Type.Integer({ minimum: 5, maximum: 600, default: 120, description: 'longest clip; a longer event keeps its beginning' }),
+      },
+      'event clips with pre- and post-capture',
+    ),
     ...SceneRulesFields,
   },
   { additionalProperties: false },
@@ -63,6 +107,16 @@ export const EdgeConfig = Type.Object(
         jpegQuality: Type.Integer({ minimum: 30, maximum: 100, default: 85, description: 'snapshot JPEG quality' }),
       },
       'snapshot settings',
+    ),
+    outbox: obj(
+      {
+        maxBytes: Type.Integer({
+          minimum: 1_000_000,
+          default: 2 * 1024 * 1024 * 1024,
+          description: 'disk quota of queued evidence; over it the oldest files are dropped first, event records are kept',
+        }),
+      },
+      'store-and-forward queue while the cloud is away',
     ),
     cameras: Type.Array(CameraConfig, { default: [], description: 'cameras analysed by this edge' }),
   },

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { modelsDir as defaultModelsDir } from '../../common/env.js';
 import type { ModelManifest } from '../../models/manifest.js';
@@ -10,8 +11,13 @@ import { openSqliteOutbox, type Outbox } from './outbox/index.js';
 import { startPipeline, type CameraSource, type Pipeline } from './pipeline.js';
 import type { Frame } from './types.js';
 import { SocketUplink } from './uplink/index.js';
+import { SegmentRecorder } from './recorder/index.js';
+import { BYTE_TRACKER_DEFAULTS } from './track/index.js';
 
 export const EDGE_VERSION = '0.1.0';
+
+/** The tracker's low-score association threshold (ByteTrack's second stage); see track/byte-tracker.ts. */
+const TRACKER_LOW_SCORE = BYTE_TRACKER_DEFAULTS.lowThreshold;
 
 export interface EdgeNode {
   readonly pipeline: Pipeline;
@@ -67,7 +73,7 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
   const resolved = resolveConfigRules(config, manifests);
   const weightsDir = config.models.dir || defaultModelsDir();
   mkdirSync(config.dataDir, { recursive: true });
-  const outbox = openSqliteOutbox(config.dataDir);
+  const outbox = openSqliteOutbox(config.dataDir, { maxBytes: config.outbox.maxBytes });
   const uplink = new SocketUplink({
     cloudUrl: config.cloud.url,
     edgeId: config.edgeId,
@@ -94,11 +100,25 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
           manifest,
           modelsDir: weightsDir,
           intraOpThreads: config.models.intraOpThreads,
+          // Low-score boxes feed the tracker's second association stage; rules apply their own minScore.
+          scoreThreshold: Math.min(TRACKER_LOW_SCORE, manifest.scoreThreshold),
           logger: logger.child({ stage: 'detect', model: modelId }),
         });
         logger.info({ model: modelId, warmupMs: Math.round(detector.warmupMs) }, 'detector ready');
         return detector;
       },
+      createRecorder: (camera) =>
+        new SegmentRecorder({
+          cameraId: camera.id,
+          url: camera.record.url || camera.url,
+          rtspTransport: camera.transport,
+          dir: path.join(config.dataDir, 'segments', camera.id),
+          segmentSeconds: camera.record.segmentSeconds,
+          bufferSeconds: camera.record.bufferSeconds,
+          maxBytes: camera.record.maxBytes,
+          maxClipSeconds: camera.record.maxClipSeconds,
+          logger: logger.child({ camera: camera.id, stage: 'recorder' }),
+        }),
       outbox,
       uplink,
       logger,

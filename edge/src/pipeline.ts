@@ -1,13 +1,11 @@
 import type { Logger } from 'pino';
-import type { CameraStatus, EventMessage, Heartbeat, SnapshotRef } from '../../protocol/index.js';
+import type { CameraStatus, EventMessage, Heartbeat } from '../../protocol/index.js';
+import { CameraAnalysis } from './camera-analysis.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
-import { renderSnapshot } from './evidence/index.js';
+import { EventEvidence, type ClipSource } from './event-evidence.js';
 import type { Outbox } from './outbox/index.js';
-import { createRuleEngine, planCameraRules, type RuleEngine, type RuleHit } from './rules/index.js';
-import { ByteTracker } from './track/index.js';
-import { RateMeter } from './capture/rate-meter.js';
-import { RecentSamples } from './recent-samples.js';
-import type { Detections, Detector, Frame } from './types.js';
+import { planCameraRules } from './rules/index.js';
+import type { DetectorWithInput, Frame } from './types.js';
 
 /** What the pipeline needs of a camera's capture stage. */
 export interface CameraSource {
@@ -17,6 +15,12 @@ export interface CameraSource {
   next(): Promise<Frame | undefined>;
   /** Capture-side fields of the camera status. */
   status(): Pick<CameraStatus, 'state' | 'reason' | 'since' | 'captureFps' | 'droppedFrames' | 'restarts' | 'lastFrameAt'>;
+}
+
+/** What the pipeline needs of a camera's segment recorder (event clips). */
+export interface CameraRecorder extends ClipSource {
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** What the pipeline needs of the uplink. */
@@ -30,7 +34,9 @@ export interface UplinkPort {
 export interface PipelineDeps {
   createSource(camera: CameraConfig): CameraSource;
   /** One detector per model id, shared by the cameras that use it (its runs are serialised). */
-  createDetector(modelId: string): Promise<Detector>;
+  createDetector(modelId: string): Promise<DetectorWithInput>;
+  /** A recorder for cameras with `record.enabled`; without this dependency no clips are made. */
+  createRecorder?(camera: CameraConfig): CameraRecorder;
   outbox: Outbox;
   uplink: UplinkPort;
   logger: Logger;
@@ -47,27 +53,23 @@ export interface Pipeline {
 interface CameraRun {
   camera: CameraConfig;
   source: CameraSource;
-  detectors: Detector[];
-  tracker: ByteTracker;
-  rules: RuleEngine;
-  analysed: RateMeter;
-  inference: RecentSamples;
+  analysis: CameraAnalysis;
+  recorder: CameraRecorder | undefined;
   loop: Promise<void>;
 }
 
 /**
- * Wires the edge stages for all cameras: capture → (latest frame wins) → detect → rules → evidence →
- * outbox → uplink. Each camera has its own loop with at most one frame in detection, so a slow or
- * failing camera costs the others nothing, and the shared detector's FIFO of at most one request per
- * camera gives every camera a fair turn.
+ * Wires the edge stages for all cameras: capture → (latest frame wins) → quality + motion gate → detect
+ * (all the camera's models) → track → rules → evidence (snapshot, clip) → outbox → uplink. Each camera
+ * has its own loop with at most one frame in detection, so a slow or failing camera costs the others
+ * nothing, and each detector worker's FIFO of at most one request per camera gives every camera a turn.
  */
 export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Promise<Pipeline> {
   const { logger, outbox, uplink } = deps;
-  const listeners: ((msg: EventMessage) => void)[] = [];
-  const snapshots = new Map<string, SnapshotRef>();
+  const evidence = new EventEvidence({ edgeId: config.edgeId, jpegQuality: config.evidence.jpegQuality, outbox, notify: () => uplink.notify(), logger });
   let stopping = false;
 
-  const detectors = new Map<string, Promise<Detector>>();
+  const detectors = new Map<string, Promise<DetectorWithInput>>();
   const detectorFor = (modelId: string) => {
     let d = detectors.get(modelId);
     if (!d) {
@@ -77,35 +79,13 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
     return d;
   };
 
-  // Rule hits are written in order per camera; the evidence is rendered before its message is queued.
-  async function emit(hit: RuleHit): Promise<void> {
-    const m = hit.message;
-    let evidence: { data: Buffer; contentType: string } | undefined;
-    if (hit.snapshotFrame) {
-      const snap = await renderSnapshot(hit.snapshotFrame, hit.snapshotDetections ?? m.detections, config.evidence.jpegQuality, hit.overlay);
-      snapshots.set(m.id, snap.ref);
-      evidence = { data: snap.jpeg, contentType: snap.ref.contentType };
-    }
-    const snapshot = snapshots.get(m.id);
-    const message: EventMessage = { ...m, edgeId: config.edgeId, ...(snapshot ? { snapshot } : {}) };
-    if (m.phase === 'end') snapshots.delete(m.id);
-    outbox.enqueue(message, evidence);
-    uplink.notify();
-    for (const l of listeners) l(message);
-  }
-
   async function runCamera(run: Omit<CameraRun, 'loop'>): Promise<void> {
     const log = logger.child({ camera: run.camera.id });
     for (;;) {
       const frame = await run.source.next();
       if (!frame || stopping) return;
       try {
-        const detections = await detectAll(run.detectors, frame);
-        run.analysed.mark(Date.now());
-        run.inference.add(detections.inferenceMs);
-        // The tracker's answer also carries the frame's detections with the trackId of their confirmed track.
-        const tracks = run.tracker.update(detections);
-        for (const hit of run.rules.process({ frame, detections: { ...detections, items: tracks.detections }, tracks })) await emit(hit);
+        for (const hit of await run.analysis.analyse(frame)) await evidence.emit(hit, run.camera, run.recorder);
       } catch (err) {
         // One bad frame or a failed write must not end the camera's analysis; the next frame retries.
         log.error({ err }, 'analysis of a frame failed');
@@ -115,35 +95,30 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
 
   const runs: CameraRun[] = [];
   for (const camera of config.cameras.filter((c) => c.enabled)) {
-    const detectors = await Promise.all(camera.models.map((id) => detectorFor(id)));
-    const plan = planCameraRules(camera, new Map(detectors.map((d) => [d.modelId, d.labels])));
+    const cameraDetectors = await Promise.all(camera.models.map((id) => detectorFor(id)));
+    const plan = planCameraRules(camera, new Map(cameraDetectors.map((d) => [d.modelId, d.labels])));
     for (const s of plan.skipped) logger.warn({ camera: camera.id, rule: s.ruleId, reason: s.reason }, s.message);
-    const source = deps.createSource(camera);
-    const partial = {
-      camera,
-      source,
-      detectors,
-      tracker: new ByteTracker(),
-      rules: createRuleEngine(plan),
-      analysed: new RateMeter(),
-      inference: new RecentSamples(),
-    };
-    source.start();
+    const recorder = camera.record.enabled && deps.createRecorder ? deps.createRecorder(camera) : undefined;
+    const partial = { camera, source: deps.createSource(camera), analysis: new CameraAnalysis(camera, cameraDetectors, plan), recorder };
+    if (recorder) {
+      // A recorder that cannot start costs the camera its clips, never its analysis.
+      await recorder.start().catch((err: unknown) => logger.error({ camera: camera.id, err }, 'recorder did not start'));
+    }
+    partial.source.start();
     runs.push({ ...partial, loop: runCamera(partial) });
   }
 
   function status(): CameraStatus[] {
     const now = Date.now();
     return runs.map((r) => {
-      const s = r.source.status();
-      const p50 = r.inference.percentile(50);
-      const p95 = r.inference.percentile(95);
+      const a = r.analysis.stats(now);
       return {
         cameraId: r.camera.id,
-        ...s,
-        analysedFps: r.analysed.rate(now),
-        ...(p50 !== undefined ? { inferenceMsP50: p50 } : {}),
-        ...(p95 !== undefined ? { inferenceMsP95: p95 } : {}),
+        ...r.source.status(),
+        analysedFps: Math.round(a.analysedFps * 100) / 100,
+        ...(a.inferenceMsP50 !== undefined ? { inferenceMsP50: a.inferenceMsP50 } : {}),
+        ...(a.inferenceMsP95 !== undefined ? { inferenceMsP95: a.inferenceMsP95 } : {}),
+        ...(a.quality.length > 0 ? { quality: a.quality } : {}),
       };
     });
   }
@@ -157,31 +132,21 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
 
   return {
     status,
-    onMessage(listener) {
-      listeners.push(listener);
-    },
+    onMessage: (listener) => evidence.onMessage(listener),
     async stop() {
       stopping = true;
       clearInterval(heartbeat);
       await Promise.all(runs.map((r) => r.source.stop()));
       await Promise.all(runs.map((r) => r.loop));
-      // Close open events so the cloud does not show them as running forever.
+      // Close open events so the cloud does not show them as running forever; their clips take what is recorded.
       const at = Date.now();
-      for (const r of runs) for (const hit of r.rules.flush('edge_stopped', at)) await emit(hit);
+      const drained = evidence.drain();
+      for (const r of runs) for (const hit of r.analysis.rules.flush('edge_stopped', at)) await evidence.emit(hit, r.camera, r.recorder);
+      await drained;
+      await evidence.drain();
+      await Promise.all(runs.map((r) => r.recorder?.stop()));
       await uplink.stop();
       for (const d of detectors.values()) await (await d).close();
     },
   };
-}
-
-/** Runs every model of a camera on the frame and merges their detections (in model order). */
-async function detectAll(detectors: readonly Detector[], frame: Frame): Promise<Detections> {
-  const items: Detections['items'][number][] = [];
-  let inferenceMs = 0;
-  for (const d of detectors) {
-    const r = await d.detect(frame);
-    items.push(...r.items);
-    inferenceMs += r.inferenceMs;
-  }
-  return { cameraId: frame.cameraId, frameSeq: frame.seq, capturedAt: frame.capturedAt, modelId: detectors.map((d) => d.modelId).join('+'), items, inferenceMs };
 }

@@ -38,6 +38,12 @@ export interface Detector {
   close(): Promise<void>;
 }
 
+/** A detector that also tells its model's input size (the pipeline plans motion crops with it). */
+export interface DetectorWithInput extends Detector {
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+}
+
 /** Lifecycle of a track: tentative until confirmed by enough hits, lost while unmatched (kept for recovery). */
 export type TrackState = 'tentative' | 'confirmed' | 'lost';
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ describe('sqlite outbox', () => {
   it('keeps messages in order across a reopen and deletes evidence only when no message needs it', () => {
     const dir = tmp();
     let box = openSqliteOutbox(dir);
-    box.enqueue(msg(0, true), { data: Buffer.from('jpg'), contentType: 'image/jpeg' });
+    box.enqueue(msg(0, true), [{ sha256: sha, data: Buffer.from('jpg'), contentType: 'image/jpeg' }]);
     box.enqueue(msg(1, true)); // the end refers to the same snapshot without re-sending it
     box.close();
 
@@ -43,7 +43,7 @@ describe('sqlite outbox', () => {
     expect(box.size()).toBe(2);
     const first = box.peek();
     expect(first?.message.seq).toBe(0);
-    expect(first?.evidence?.sha256).toBe(sha);
+    expect(first?.evidence.map((e) => e.sha256)).toEqual([sha]);
     expect(box.readEvidence(sha).toString()).toBe('jpg');
     box.noteAttempt(first!.id, 'timeout');
     expect(box.peek()?.attempts).toBe(1);
@@ -53,15 +53,27 @@ describe('sqlite outbox', () => {
     expect(second?.message.seq).toBe(1);
     box.reject(second!.id, 'BAD_MESSAGE: x');
     expect(box.size()).toBe(0);
-    expect(box.rejectedCount()).toBe(1);
+    expect(box.stats().rejected).toBe(1);
     expect(box.peek()).toBeUndefined();
     box.close();
   });
 
-  it('refuses evidence without a snapshot reference and stores nothing', () => {
-    const box = openSqliteOutbox(tmp());
-    expect(() => box.enqueue(msg(0, false), { data: Buffer.from('x'), contentType: 'image/jpeg' })).toThrow(/snapshot reference/);
-    expect(box.size()).toBe(0);
+  it('moves a clip file in, and over the quota drops the oldest evidence first while keeping every event', () => {
+    const dir = tmp();
+    const box = openSqliteOutbox(dir, { maxBytes: 2500 });
+    const clip = path.join(dir, 'clip.mp4');
+    writeFileSync(clip, Buffer.alloc(1000, 1));
+    const shaOf = (n: number) => String(n).repeat(64).slice(0, 64);
+    box.enqueue(msg(0, false), [{ sha256: shaOf(1), contentType: 'image/jpeg', data: Buffer.alloc(1000) }]);
+    box.enqueue(msg(1, false), [{ sha256: shaOf(2), contentType: 'video/mp4', file: clip }]);
+    expect(existsSync(clip)).toBe(false); // moved, not copied
+    expect(box.stats()).toMatchObject({ backlog: 2, evidenceBytes: 2000, droppedFiles: 0 });
+    box.enqueue(msg(2, false), [{ sha256: shaOf(3), contentType: 'image/jpeg', data: Buffer.alloc(1000) }]);
+    // 3000 bytes > 2500: the oldest file goes, all three messages stay.
+    expect(box.stats()).toMatchObject({ backlog: 3, evidenceBytes: 2000, droppedFiles: 1, droppedBytes: 1000 });
+    expect(box.peek()?.evidence).toEqual([]);
+    expect(existsSync(box.evidencePath(shaOf(1)))).toBe(false);
+    expect(existsSync(box.evidencePath(shaOf(2)))).toBe(true);
     box.close();
   });
 });

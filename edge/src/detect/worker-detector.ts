@@ -3,12 +3,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Detections, Detector, Frame } from '../types.js';
+import type { Detections, DetectorWithInput, Frame } from '../types.js';
 import type { DetectTimings, OnnxDetectorOptions } from './onnx-detector.js';
 import type { DetectorWorkerInit, FromWorker, ToWorker } from './worker-protocol.js';
 
 /** A {@link Detector} whose inference runs in a worker thread. */
-export interface WorkerDetector extends Detector {
+export interface WorkerDetector extends DetectorWithInput {
   readonly warmupMs: number;
   readonly lastTimings: DetectTimings | undefined;
   /** Times the worker died and was replaced. */
@@ -115,6 +115,8 @@ export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise
   return {
     modelId,
     labels,
+    inputWidth: opts.manifest.input.width,
+    inputHeight: opts.manifest.input.height,
     warmupMs,
     get lastTimings() {
       return lastTimings;

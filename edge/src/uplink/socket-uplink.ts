@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { io, type Socket } from 'socket.io-client';
 import type { Logger } from 'pino';
 import {
@@ -158,9 +160,10 @@ export class SocketUplink {
   private async deliver(item: OutboxItem): Promise<'done' | 'retry'> {
     const { outbox, logger } = this.opts;
     try {
-      if (item.evidence && !this.uploaded.has(item.evidence.sha256)) {
-        await this.upload(item.evidence.sha256, item.evidence.contentType);
-        this.uploaded.add(item.evidence.sha256);
+      for (const ev of item.evidence) {
+        if (this.uploaded.has(ev.sha256)) continue;
+        await this.upload(ev.sha256, ev.contentType, ev.bytes);
+        this.uploaded.add(ev.sha256);
       }
       const res = (await this.socket.timeout(this.opts.ackTimeoutMs).emitWithAck('event', item.message)) as Ack;
       if (res.ok) {
@@ -194,14 +197,22 @@ export class SocketUplink {
     }
   }
 
-  private async upload(sha256: string, contentType: string): Promise<void> {
-    const body = this.opts.outbox.readEvidence(sha256);
+  /** Streams one file from the outbox; the cloud hashes it on arrival and keeps nothing partial. */
+  private async upload(sha256: string, contentType: string, bytes: number): Promise<void> {
+    const body = Readable.toWeb(createReadStream(this.opts.outbox.evidencePath(sha256))) as ReadableStream<Uint8Array>;
     const res = await fetch(new URL(`${EVIDENCE_UPLOAD_PATH}/${sha256}`, this.opts.cloudUrl), {
       method: 'PUT',
-      headers: { authorization: `Bearer ${this.opts.token}`, 'x-edge-id': this.opts.edgeId, 'content-type': contentType },
-      body: new Uint8Array(body),
-      signal: AbortSignal.timeout(Math.max(this.opts.ackTimeoutMs, 30_000)),
-    });
+      headers: {
+        authorization: `Bearer ${this.opts.token}`,
+        'x-edge-id': this.opts.edgeId,
+        'content-type': contentType,
+        'content-length': String(bytes),
+      },
+      body,
+      duplex: 'half',
+      // Large clips on a slow link: allow ~100 kB/s before giving up on this attempt.
+      signal: AbortSignal.timeout(Math.max(this.opts.ackTimeoutMs, 30_000, bytes / 100)),
+    } as RequestInit);
     if (res.ok) return;
     const text = await res.text();
     if (res.status === 400 || res.status === 413) throw new PermanentUploadError(`evidence upload ${res.status}: ${text.slice(0, 200)}`);
