@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     say(`starting ${streamsCfg.cameras.length} simulated RTSP cameras from real footage…`);
     const sim: CameraSimulator = await startCameraSimulator({
       cameras: streamsCfg.cameras,
+      host: streamsCfg.host,
       rtspPort: env.MINGLIANG_RTSP_PORT ? Number(env.MINGLIANG_RTSP_PORT) : 0,
       logger: logger.child({ part: 'streams' }),
     });

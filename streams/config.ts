@@ -29,11 +29,16 @@ export type SimCameraConfig = Static<typeof SimCameraConfig>;
 /** Config of the camera simulator (`streams/cameras.yaml`). */
 export const StreamsConfig = Type.Object(
   {
+    host: Type.String({
+      pattern: '^(\\d{1,3}\\.){3}\\d{1,3}$',
+      default: '127.0.0.1',
+      description: 'listen address of the RTSP port; 0.0.0.0 to serve other machines (containers)',
+    }),
     rtspPort: Type.Integer({
       minimum: 0,
       maximum: 65535,
       default: 8554,
-      description: 'RTSP port on 127.0.0.1; 0 lets the OS choose a free one',
+      description: 'RTSP port; 0 lets the OS choose a free one',
     }),
     cameras: Type.Array(SimCameraConfig, {
       minItems: 1,

@@ -65,7 +65,7 @@ async function main(): Promise<number> {
 
   let sim;
   try {
-    sim = await startCameraSimulator({ cameras: config.cameras, rtspPort: config.rtspPort, logger, signal: aborter.signal });
+    sim = await startCameraSimulator({ cameras: config.cameras, rtspPort: config.rtspPort, host: config.host, logger, signal: aborter.signal });
   } catch (err) {
     if (aborter.signal.aborted) return 0; // stopped by a signal while starting; children are gone
     if (err instanceof SimulatorError) {

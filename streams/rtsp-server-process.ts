@@ -13,6 +13,8 @@ export interface ServerReady {
 /** The spec `rtsp-server.py` takes; port 0 lets it choose. */
 export interface ServerSpec {
   port: number;
+  /** Listen address of the RTSP port (the RTP feeds stay on loopback). */
+  address: string;
   mounts: { name: string; rtpPort: number }[];
 }
 

@@ -85,6 +85,8 @@ def read_spec():
     if not isinstance(spec, dict):
         fail("BAD_SPEC", EXIT_BAD_SPEC, "spec must be a JSON object")
     port = spec.get("port", 0)
+    # Loopback unless told otherwise (a container serving other containers listens on 0.0.0.0).
+    address = spec.get("address", "127.0.0.1")
     mounts = spec.get("mounts")
     if not is_port(port):
         fail("BAD_SPEC", EXIT_BAD_SPEC, "port must be an integer 0..65535")
@@ -100,7 +102,9 @@ def read_spec():
         seen.add(name)
         if not is_port(m.get("rtpPort", 0)):
             fail("BAD_SPEC", EXIT_BAD_SPEC, "mounts[%d].rtpPort must be an integer 0..65535" % i)
-    return port, [{"name": m["name"], "rtpPort": m.get("rtpPort", 0)} for m in mounts]
+    if not isinstance(address, str) or not re.match(r"^(\d{1,3}\.){3}\d{1,3}$", address):
+        fail("BAD_SPEC", EXIT_BAD_SPEC, "address must be an IPv4 address")
+    return port, address, [{"name": m["name"], "rtpPort": m.get("rtpPort", 0)} for m in mounts]
 
 
 def is_port(v):
@@ -154,7 +158,7 @@ def drain(sock):
 
 
 def main():
-    port, mounts = read_spec()
+    port, address, mounts = read_spec()
     Gio, GLib, GstRtspServer = load_gi()
 
     sockets = {}
@@ -224,7 +228,7 @@ def main():
     # The default is one thread for all clients, and a DESCRIBE blocks its thread until the mount's
     # next keyframe (up to 10 s for some clips): every other client would wait behind it.
     server.get_thread_pool().set_max_threads(-1)
-    server.set_address("127.0.0.1")
+    server.set_address(address)
     server.set_service(str(port))
     mount_points = server.get_mount_points()
     factories = {}
@@ -236,9 +240,9 @@ def main():
     try:
         attached = server.attach(None)
     except GLib.Error as e:
-        fail("RTSP_PORT", EXIT_BIND, "cannot listen on 127.0.0.1:%d: %s" % (port, e.message))
+        fail("RTSP_PORT", EXIT_BIND, "cannot listen on %s:%d: %s" % (address, port, e.message))
     if not attached:
-        fail("RTSP_PORT", EXIT_BIND, "cannot listen on 127.0.0.1:%d (port in use?)" % port)
+        fail("RTSP_PORT", EXIT_BIND, "cannot listen on %s:%d (port in use?)" % (address, port))
     bound = server.get_bound_port()
 
     # Sessions of clients that vanished without TEARDOWN (UDP transport) expire here.
@@ -272,7 +276,7 @@ def main():
 
     rtp_ports = {name: s.getsockname()[1] for name, s in sockets.items()}
     emit({"ready": True, "port": bound, "rtpPorts": rtp_ports})
-    log("listening on 127.0.0.1:%d; mounts %s" % (bound, ", ".join("%s<-udp:%d" % kv for kv in rtp_ports.items())))
+    log("listening on %s:%d; mounts %s" % (address, bound, ", ".join("%s<-udp:%d" % kv for kv in rtp_ports.items())))
     loop.run()
 
     for stream in (sys.stdout, sys.stderr):

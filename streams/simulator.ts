@@ -29,8 +29,11 @@ export interface CameraSimulatorOptions {
   readonly cameras: readonly SimulatedCamera[];
   /** RTSP port; 0 (the default) lets the OS choose one, see {@link CameraSimulator.port}. */
   readonly rtspPort?: number;
-  /** Only loopback is served. */
-  readonly host?: '127.0.0.1';
+  /**
+   * Listen address of the RTSP port. Default `127.0.0.1`; a container serving other containers uses
+   * `0.0.0.0`. The RTP feeds between feeders and server always stay on loopback.
+   */
+  readonly host?: string;
   readonly logger?: Logger;
   /** Resolve only once every mount answers an RTSP probe with video. Default true. */
   readonly waitReadable?: boolean;
@@ -116,7 +119,8 @@ function validate(opts: CameraSimulatorOptions): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SimulatorError('BAD_OPTIONS', `rtspPort must be an integer 0..65535, got ${port}`);
   }
-  if ((opts.host ?? '127.0.0.1') !== '127.0.0.1') throw new SimulatorError('BAD_OPTIONS', 'only 127.0.0.1 is served');
+  const host = opts.host ?? '127.0.0.1';
+  if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(host)) throw new SimulatorError('BAD_OPTIONS', `host must be an IPv4 address, got '${host}'`);
 }
 
 /**
@@ -153,6 +157,7 @@ export async function startCameraSimulator(opts: CameraSimulatorOptions): Promis
     );
   }
 
+  const host = opts.host ?? '127.0.0.1';
   const names = opts.cameras.map((c) => c.name);
   const feeders = new Map<string, Feeder>();
   // Feeders waiting for their first start (see below); started early by the server's event.
@@ -166,7 +171,7 @@ export async function startCameraSimulator(opts: CameraSimulatorOptions): Promis
   };
   const { child: server, ready } = await startRtspServer({
     python,
-    spec: { port: opts.rtspPort ?? 0, mounts: names.map((name) => ({ name, rtpPort: 0 })) },
+    spec: { port: opts.rtspPort ?? 0, address: host, mounts: names.map((name) => ({ name, rtpPort: 0 })) },
     logger: log.child({ component: 'rtsp-server' }),
     timeoutMs: opts.serverStartTimeoutMs ?? 20_000,
     onConfigured: (mount) => {
@@ -183,7 +188,8 @@ export async function startCameraSimulator(opts: CameraSimulatorOptions): Promis
       await server.stop({ termGraceMs: 3000 });
       throw new SimulatorError('SERVER_FAILED', `RTSP server did not report an RTP port for "${name}"`);
     }
-    urls[name] = `rtsp://127.0.0.1:${ready.port}/${name}`;
+    // Clients on this machine reach a wildcard listener through loopback.
+    urls[name] = `rtsp://${host === '0.0.0.0' ? '127.0.0.1' : host}:${ready.port}/${name}`;
     rtpPorts[name] = rtpPort;
     feeders.set(
       name,
