@@ -16,6 +16,12 @@ import { startCameraSimulator } from '../streams/simulator.js';
 import { descendantsCpu, selfCpu } from './proc-cpu.js';
 import { replaySource } from './frame-bank.js';
 
+/**
+ * Size the cameras are decoded to for detection (`BENCH_DETECT_SIZE`, default 768x432 = native). The
+ * cameras themselves always stream 768x432.
+ */
+const [DETECT_W, DETECT_H] = (process.env.BENCH_DETECT_SIZE ?? '768x432').split('x').map(Number) as [number, number];
+
 /** The uplink is not under test here: messages stay in the (real) outbox. */
 const noUplink: UplinkPort = { start() {}, notify() {}, async sendHeartbeat() {}, async stop() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,7 +37,7 @@ function benchConfig(dataDir: string, cameras: { id: string; url: string }[], mo
         id: c.id,
         name: c.id,
         url: c.url,
-        detect: { width: 768, height: 432, fps: 5 },
+        detect: { width: DETECT_W, height: DETECT_H, fps: 5 },
         models: [model],
         motion: { enabled: motion },
         rules: [{ id: 'people', type: 'presence', classes: ['person'] }],
@@ -86,11 +92,13 @@ async function runPipeline(opts: {
 }
 
 /** Inferences/s of the whole pipeline (worker detector, tracker, rules) fed real frames as fast as it takes them. */
+export { DETECT_W, DETECT_H };
+
 export async function benchPipelineRate(o: { bank: readonly Buffer[]; model: string; threads: number; seconds: number; logger: Logger }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-pipe-'));
   const counts = new Map<string, number>();
   const config = benchConfig(dir, [{ id: 'cam-1', url: 'rtsp://127.0.0.1/replay' }], o.model, o.threads, false);
-  const run = await runPipeline({ config, createSource: (id) => replaySource(id, o.bank, 768, 432), model: o.model, threads: o.threads, logger: o.logger, counts });
+  const run = await runPipeline({ config, createSource: (id) => replaySource(id, o.bank, DETECT_W, DETECT_H), model: o.model, threads: o.threads, logger: o.logger, counts });
   await sleep(3000); // warm-up: first frames, JIT
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
@@ -115,7 +123,7 @@ export async function benchCaptureOverhead(o: { clip: string; seconds: number; l
   try {
     // Production path: CameraCapture → latest-frame slot → a consumer taking every frame.
     const slot = new LatestFrameSlot<Frame>();
-    const capture = new CameraCapture({ cameraId: 'cap', url, width: 768, height: 432, fps: 5, sink: slot, logger: o.logger });
+    const capture = new CameraCapture({ cameraId: 'cap', url, width: DETECT_W, height: DETECT_H, fps: 5, sink: slot, logger: o.logger });
     capture.start();
     let stop = false;
     const consumer = (async () => {
@@ -133,7 +141,7 @@ export async function benchCaptureOverhead(o: { clip: string; seconds: number; l
     await consumer;
 
     // Baseline: the same input options, filters and pixel format, written to ffmpeg's null muxer.
-    const args = buildCaptureArgs({ input: url, width: 768, height: 432, fps: 5 });
+    const args = buildCaptureArgs({ input: url, width: DETECT_W, height: DETECT_H, fps: 5 });
     const out = args.lastIndexOf('-f');
     const nullArgs = [...args.slice(0, out), '-progress', 'pipe:1', '-f', 'null', '-'];
     let frames = 0;
@@ -237,10 +245,10 @@ async function capacityTrial(n: number, o: { clip: string; model: string; thread
 }
 
 /** Adds cameras two at a time until a trial is not sustained; returns the largest sustained count. */
-export async function benchCapacity(o: { clip: string; model: string; threads: number; logger: Logger; say: (s: string) => void }) {
+export async function benchCapacity(o: { clip: string; model: string; threads: number; logger: Logger; say: (s: string) => void; from?: number }) {
   const trials = [];
   let best = 0;
-  for (let n = 4; n <= 16; n += 2) {
+  for (let n = o.from ?? 4; n <= 16; n += 2) {
     const t = await capacityTrial(n, { ...o, warmupMs: 8000, windowMs: 20_000 });
     trials.push(t);
     o.say(`   ${n} cameras: min ${t.minFps.toFixed(2)} analysed fps, ${t.dropped} dropped → ${t.sustained ? 'sustained' : 'not sustained'}`);

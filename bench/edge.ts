@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { modelsDir, mediaDir, repoRoot } from '../common/env.js';
 import { loadManifest } from '../models/manifest.js';
 import { createPreprocessor } from '../edge/src/detect/preprocess.js';
-import { benchCapacity, benchCaptureOverhead, benchMotionGating, benchPipelineRate } from './edge-parts.js';
+import { benchCapacity, benchCaptureOverhead, benchMotionGating, benchPipelineRate, DETECT_H, DETECT_W } from './edge-parts.js';
 import { decodeFrames } from './frame-bank.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -34,7 +34,7 @@ async function bareInferencesPerSecond(frame: Buffer): Promise<number> {
     graphOptimizationLevel: 'all',
   });
   const pre = createPreprocessor(manifest.input);
-  await pre.run({ cameraId: 'bare', seq: 0, capturedAt: 0, width: 768, height: 432, data: frame });
+  await pre.run({ cameraId: 'bare', seq: 0, capturedAt: 0, width: DETECT_W, height: DETECT_H, data: frame });
   const feeds = { [manifest.input.name]: new Tensor('float32', pre.buffer, [1, 3, manifest.input.height, manifest.input.width]) };
   for (let i = 0; i < 5; i++) await session.run(feeds);
   let n = 0;
@@ -50,8 +50,8 @@ async function bareInferencesPerSecond(frame: Buffer): Promise<number> {
 
 async function main(): Promise<void> {
   const started = new Date();
-  say(`model ${MODEL}, ${THREADS} intra-op threads, ${SECONDS} s per measurement, ${os.cpus().length} cores`);
-  const bank = await decodeFrames(CLIP, 768, 432, 5, 60, logger);
+  say(`model ${MODEL}, ${THREADS} intra-op threads, ${SECONDS} s per measurement, ${os.cpus().length} cores, cameras 768x432 decoded for detection at ${DETECT_W}x${DETECT_H}`);
+  const bank = await decodeFrames(CLIP, DETECT_W, DETECT_H, 5, 60, logger);
 
   say('1/4 detection efficiency: bare onnxruntime-node vs the pipeline on the same frames');
   const bare = await bareInferencesPerSecond(bank[25] ?? bank[0]!);
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   say(`   with gating ${motion.cpuWith.toFixed(2)} CPU-s (${motion.inferencesWith} inferences), without ${motion.cpuWithout.toFixed(2)} CPU-s (${motion.inferencesWithout}) → ${motion.ratio.toFixed(3)}`);
 
   say('4/4 capacity: simulated 768x432 cameras at 5 analysed fps, no dropped frames');
-  const capacity = await benchCapacity({ clip: CLIP, model: MODEL, threads: THREADS, logger, say });
+  const capacity = await benchCapacity({ clip: CLIP, model: MODEL, threads: THREADS, logger, say, from: Number(process.env.BENCH_CAPACITY_FROM ?? 4) });
   say(`   sustained ${capacity.cameras} cameras`);
 
   const figures = {
@@ -92,7 +92,7 @@ function writeResults(started: Date, figures: Record<string, number>, detail: Re
   const text = [
     '# bench:edge results',
     '',
-    `Measured ${started.toISOString()} by \`npm run bench:edge\` (BENCH_SECONDS=${SECONDS}, BENCH_THREADS=${THREADS}).`,
+    `Measured ${started.toISOString()} by \`npm run bench:edge\` (BENCH_SECONDS=${SECONDS}, BENCH_THREADS=${THREADS}, BENCH_DETECT_SIZE=${DETECT_W}x${DETECT_H}).`,
     `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.type()} ${os.release()}.`,
     `Model ${MODEL}; footage ${path.basename(CLIP)} served by the GStreamer RTSP simulator.`,
     '',
