@@ -51,6 +51,11 @@ export const EdgeHello = Type.Object(
     edgeId: Id,
     version: Type.String({ minLength: 1, maxLength: 32 }),
     cameras: Type.Array(CameraInfo, { maxItems: 256 }),
+    /**
+     * The edge's heartbeat period. The cloud marks the edge's cameras offline after a few periods
+     * without a heartbeat; without this it assumes its configured `health.heartbeatIntervalMs`.
+     */
+    heartbeatIntervalMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
   },
   { additionalProperties: false },
 );
@@ -86,6 +91,22 @@ export const QualityIssue = Type.Object(
 );
 export type QualityIssue = Static<typeof QualityIssue>;
 
+/**
+ * Whether video analysis (detection + rules) is configured for a camera and whether it is producing
+ * results right now: `running` is true only while analysed frames are flowing. Feeds the cloud's
+ * AI-coverage KPI (智能化覆盖率).
+ */
+export const CameraAnalysis = Type.Object(
+  {
+    /** Analysis is configured for this camera (it has a model and at least one rule). */
+    enabled: Type.Boolean(),
+    /** Analysed frames arrived recently (within the edge's own notion of "recently"). */
+    running: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type CameraAnalysis = Static<typeof CameraAnalysis>;
+
 export const CameraStatus = Type.Object(
   {
     cameraId: Id,
@@ -101,6 +122,11 @@ export const CameraStatus = Type.Object(
     inferenceMsP95: Type.Optional(Type.Number({ minimum: 0 })),
     /** Active quality issues; absent when the edge does not diagnose this camera, empty when all is well. */
     quality: Type.Optional(Type.Array(QualityIssue, { maxItems: 8 })),
+    /**
+     * Analysis configured/running. Absent from older edges: the cloud then infers `enabled` from the
+     * camera's rules in the hello and `running` from `analysedFps > 0` while streaming.
+     */
+    analysis: Type.Optional(CameraAnalysis),
   },
   { additionalProperties: false },
 );
@@ -193,6 +219,8 @@ export const EventMessage = Type.Object(
     endReason: Type.Optional(Type.String({ maxLength: 64 })),
     detections: Type.Array(Detection, { maxItems: 200 }),
     snapshot: Type.Optional(SnapshotRef),
+    /** A clean crop (no drawing) of the event's top object on the snapshot frame, to recognise it at a glance. */
+    thumbnail: Type.Optional(SnapshotRef),
     /** Short clip around the event, announced with the end (or once the post-capture is recorded). */
     clip: Type.Optional(ClipRef),
     /** Tracks that took part. */

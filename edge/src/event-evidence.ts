@@ -28,7 +28,7 @@ export interface EventEvidenceDeps {
  * message waits for its clip (post-capture must be recorded first) without holding up the camera.
  */
 export class EventEvidence {
-  private readonly snapshots = new Map<string, SnapshotRef>();
+  private readonly snapshots = new Map<string, { snapshot: SnapshotRef; thumbnail?: SnapshotRef }>();
   private readonly protections = new Map<string, { release(): void }>();
   private readonly pendingClips = new Set<Promise<void>>();
   private readonly listeners: ((msg: EventMessage) => void)[] = [];
@@ -45,11 +45,12 @@ export class EventEvidence {
     const evidence: EvidenceInput[] = [];
     if (hit.snapshotFrame) {
       const snap = await renderSnapshot(hit.snapshotFrame, hit.snapshotDetections ?? m.detections, this.deps.jpegQuality, hit.overlay);
-      this.snapshots.set(m.id, snap.ref);
+      this.snapshots.set(m.id, { snapshot: snap.ref, ...(snap.thumbnail ? { thumbnail: snap.thumbnail.ref } : {}) });
       evidence.push({ sha256: snap.ref.sha256, contentType: snap.ref.contentType, data: snap.jpeg });
+      if (snap.thumbnail) evidence.push({ sha256: snap.thumbnail.ref.sha256, contentType: 'image/jpeg', data: snap.thumbnail.jpeg });
     }
-    const snapshot = this.snapshots.get(m.id);
-    const message: EventMessage = { ...m, edgeId: this.deps.edgeId, ...(snapshot ? { snapshot } : {}) };
+    const refs = this.snapshots.get(m.id);
+    const message: EventMessage = { ...m, edgeId: this.deps.edgeId, ...refs };
     const pre = camera.record.preSeconds * 1000;
     const firstSeen = hit.clipRange?.startAt ?? m.startedAt;
     if (recorder && m.phase === 'start') {

@@ -4,10 +4,49 @@ import type { Detection, SnapshotRef } from '../../../protocol/index.js';
 import type { Frame } from '../types.js';
 import type { SnapshotOverlay } from '../rules/index.js';
 
-/** A rendered JPEG snapshot with the reference the event message carries. */
+/** A rendered JPEG with the reference the event message carries. */
 export interface Snapshot {
   readonly jpeg: Buffer;
   readonly ref: SnapshotRef;
+}
+
+/** The annotated frame and a clean crop of its top object. */
+export interface SnapshotEvidence extends Snapshot {
+  readonly thumbnail: Snapshot | undefined;
+}
+
+const toSnapshot = (jpeg: Buffer, width: number, height: number): Snapshot => ({
+  jpeg,
+  ref: { sha256: createHash('sha256').update(jpeg).digest('hex'), contentType: 'image/jpeg', size: jpeg.length, width, height },
+});
+
+/** Longest side of a thumbnail, px: enough to recognise a face or a helmet, small enough for a wall of alerts. */
+const THUMB_MAX = 256;
+
+/**
+ * A crop around the highest-scoring detection, grown by a quarter of its size on each side for context
+ * and at least 48 px, scaled down to at most {@link THUMB_MAX}. Undefined when there is no detection.
+ */
+export async function renderThumbnail(frame: Frame, detections: readonly Detection[], quality = 85): Promise<Snapshot | undefined> {
+  const top = detections.reduce<Detection | undefined>((best, d) => (!best || d.score > best.score ? d : best), undefined);
+  if (!top) return undefined;
+  const { width: fw, height: fh } = frame;
+  const grow = (v: number, size: number) => Math.max(v * size * 1.5, 48);
+  const w = Math.min(fw, Math.round(grow(top.box.w, fw)));
+  const h = Math.min(fh, Math.round(grow(top.box.h, fh)));
+  const cx = (top.box.x + top.box.w / 2) * fw;
+  const cy = (top.box.y + top.box.h / 2) * fh;
+  const left = Math.min(Math.max(0, Math.round(cx - w / 2)), fw - w);
+  const topPx = Math.min(Math.max(0, Math.round(cy - h / 2)), fh - h);
+  const scale = Math.min(1, THUMB_MAX / Math.max(w, h));
+  const tw = Math.max(1, Math.round(w * scale));
+  const th = Math.max(1, Math.round(h * scale));
+  const jpeg = await sharp(frame.data, { raw: { width: fw, height: fh, channels: 3 } })
+    .extract({ left, top: topPx, width: w, height: h })
+    .resize(tw, th)
+    .jpeg({ quality })
+    .toBuffer();
+  return toSnapshot(jpeg, tw, th);
 }
 
 const COLOURS = ['#ff3b30', '#ff9500', '#34c759', '#007aff', '#af52de', '#ffcc00'];
@@ -100,12 +139,14 @@ export function overlaySvg(width: number, height: number, detections: readonly D
 }
 
 /** Draws boxes and labels on a frame and encodes it as JPEG. */
-export async function renderSnapshot(frame: Frame, detections: readonly Detection[], quality = 85, overlay?: SnapshotOverlay): Promise<Snapshot> {
+export async function renderSnapshot(frame: Frame, detections: readonly Detection[], quality = 85, overlay?: SnapshotOverlay): Promise<SnapshotEvidence> {
   const { width, height } = frame;
-  const jpeg = await sharp(frame.data, { raw: { width, height, channels: 3 } })
-    .composite([{ input: Buffer.from(overlaySvg(width, height, detections, overlay)), top: 0, left: 0 }])
-    .jpeg({ quality, mozjpeg: false })
-    .toBuffer();
-  const sha256 = createHash('sha256').update(jpeg).digest('hex');
-  return { jpeg, ref: { sha256, contentType: 'image/jpeg', size: jpeg.length, width, height } };
+  const [jpeg, thumbnail] = await Promise.all([
+    sharp(frame.data, { raw: { width, height, channels: 3 } })
+      .composite([{ input: Buffer.from(overlaySvg(width, height, detections, overlay)), top: 0, left: 0 }])
+      .jpeg({ quality, mozjpeg: false })
+      .toBuffer(),
+    renderThumbnail(frame, detections, quality),
+  ]);
+  return { ...toSnapshot(jpeg, width, height), thumbnail };
 }
