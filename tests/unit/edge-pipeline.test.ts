@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseEdgeConfig } from '../../edge/src/config.js';
+import { createFakeDetector } from '../../edge/src/detect/index.js';
+import { openSqliteOutbox, type Outbox } from '../../edge/src/outbox/index.js';
+import { startPipeline, type CameraSource, type UplinkPort } from '../../edge/src/pipeline.js';
+import type { Detection, EventMessage, Heartbeat } from '../../protocol/index.js';
+import type { DetectorWithInput, Frame } from '../../edge/src/types.js';
+import { tempDir, testLogger, waitFor } from '../support/harness.js';
+
+/**
+ * The pipeline's wiring, with fakes at the stage interfaces: a scripted frame source, scripted detectors,
+ * a recording uplink; the outbox is the real SQLite one.
+ */
+const W = 160;
+const H = 90;
+
+/** Frames from a script: `moving(seq)` decides whether a bright square moves (motion) or the picture is still. */
+function scriptedSource(cameraId: string, frames: number, moving: (seq: number) => boolean): CameraSource & { served: number } {
+  let seq = 0;
+  let stopped = false;
+  const src = {
+    served: 0,
+    start() {},
+    async stop() {
+      stopped = true;
+    },
+    async next(): Promise<Frame | undefined> {
+      if (stopped || seq >= frames) {
+        await new Promise((r) => setTimeout(r, 20));
+        return undefined;
+      }
+      const data = Buffer.alloc(W * H * 3, 60);
+      const x = moving(seq) ? (seq * 7) % (W - 20) : 10;
+      for (let y = 30; y < 50; y++) data.fill(240, (y * W + x) * 3, (y * W + x + 20) * 3);
+      src.served += 1;
+      // 200 ms apart, as at 5 fps.
+      return { cameraId, seq: seq++, capturedAt: 1_700_000_000_000 + seq * 200, width: W, height: H, data };
+    },
+    status: () => ({ state: 'streaming' as const, since: 0, captureFps: 5, droppedFrames: 0, restarts: 0 }),
+  };
+  return src;
+}
+
+const person: Detection = { label: 'person', score: 0.9, box: { x: 0.3, y: 0.2, w: 0.15, h: 0.5 } };
+const helmet: Detection = { label: 'helmet', score: 0.8, box: { x: 0.32, y: 0.2, w: 0.1, h: 0.1 } };
+
+function withInput(d: ReturnType<typeof createFakeDetector>): DetectorWithInput & { readonly frames: readonly Frame[] } {
+  return Object.assign(d, { inputWidth: 64, inputHeight: 64 });
+}
+
+const uplink = (): UplinkPort & { heartbeats: Heartbeat[] } => {
+  const heartbeats: Heartbeat[] = [];
+  return { heartbeats, start() {}, notify() {}, async sendHeartbeat(hb) { heartbeats.push(hb); }, async stop() {} };
+};
+
+describe('edge pipeline wiring', () => {
+  const dirs: { remove(): void }[] = [];
+  let outbox: Outbox | undefined;
+  afterEach(() => {
+    outbox?.close();
+    outbox = undefined;
+    dirs.splice(0).forEach((d) => d.remove());
+  });
+
+  function config(dataDir: string, motion: boolean) {
+    return parseEdgeConfig(
+      {
+        dataDir,
+        cloud: { token: 'test-token', heartbeatIntervalMs: 500 },
+        cameras: [
+          {
+            id: 'cam-1',
+            name: 'Test',
+            url: 'rtsp://127.0.0.1/x',
+            detect: { width: W, height: H, fps: 5 },
+            models: ['coco', 'ppe'],
+            motion: { enabled: motion, redetectIntervalMs: 100_000 },
+            record: { enabled: false },
+            health: { enabled: false },
+            rules: [
+              { id: 'people', type: 'class_present', classes: ['person'], confirmFrames: 2 },
+              { id: 'helmets', type: 'class_present', classes: ['helmet'], confirmFrames: 2 },
+            ],
+          },
+        ],
+      },
+      'test',
+      { env: {} },
+    );
+  }
+
+  it('runs every model of a camera on the same frame, merges them, and writes events with snapshots to the outbox', async () => {
+    const tmp = tempDir('pipe');
+    dirs.push(tmp);
+    outbox = openSqliteOutbox(tmp.dir);
+    const coco = withInput(createFakeDetector({ modelId: 'coco', labels: ['person'], script: () => [person] }));
+    const ppe = withInput(createFakeDetector({ modelId: 'ppe', labels: ['helmet'], script: () => [helmet] }));
+    const source = scriptedSource('cam-1', 8, () => true);
+    const up = uplink();
+    const messages: EventMessage[] = [];
+    const pipeline = await startPipeline(config(tmp.dir, false), {
+      createSource: () => source,
+      createDetector: async (id) => (id === 'coco' ? coco : ppe),
+      outbox,
+      uplink: up,
+      logger: testLogger('pipe'),
+      version: 'test',
+    });
+    pipeline.onMessage((m) => messages.push(m));
+    await waitFor('all frames analysed', () => (coco.frames.length === 8 && ppe.frames.length === 8 ? true : undefined), 5000);
+    // Same frames went to both models.
+    expect(coco.frames.map((f) => f.seq)).toEqual(ppe.frames.map((f) => f.seq));
+    await waitFor('a start event', () => messages.find((m) => m.phase === 'start'), 5000);
+    await pipeline.stop();
+
+    const start = messages.find((m) => m.phase === 'start' && m.ruleId === 'people');
+    expect(start).toMatchObject({ edgeId: 'edge-1', cameraId: 'cam-1', ruleId: 'people', label: 'person' });
+    expect(start?.snapshot?.width).toBe(W);
+    expect(start?.thumbnail).toBeDefined();
+    // The stop closed the open event, in order after its start.
+    const mine = messages.filter((m) => m.id === start?.id);
+    expect(mine.at(-1)).toMatchObject({ phase: 'end', endReason: 'edge_stopped' });
+    expect(mine.map((m) => m.seq)).toEqual([...mine.keys()]);
+    // Everything is durable in the outbox, evidence included.
+    expect(outbox.size()).toBe(messages.length);
+    expect(outbox.peek()?.evidence.map((e) => e.sha256)).toEqual(expect.arrayContaining([messages[0]?.snapshot?.sha256, messages[0]?.thumbnail?.sha256]));
+    // The detections of both models reached the rules: each model's class opened its own event.
+    expect(new Set(messages.filter((m) => m.phase === 'start').map((m) => `${m.ruleId}:${m.label}`))).toEqual(new Set(['people:person', 'helmets:helmet']));
+  });
+
+  it('skips detection on a still picture when motion gating is on, and reports it in the status', async () => {
+    const tmp = tempDir('pipe-motion');
+    dirs.push(tmp);
+    outbox = openSqliteOutbox(tmp.dir);
+    const coco = withInput(createFakeDetector({ modelId: 'coco', labels: ['person'], script: () => [] }));
+    const ppe = withInput(createFakeDetector({ modelId: 'ppe', labels: ['helmet'], script: () => [] }));
+    // 30 still frames, then 10 with a moving square.
+    const source = scriptedSource('cam-1', 40, (seq) => seq >= 30);
+    const up = uplink();
+    const pipeline = await startPipeline(config(tmp.dir, true), {
+      createSource: () => source,
+      createDetector: async (id) => (id === 'coco' ? coco : ppe),
+      outbox,
+      uplink: up,
+      logger: testLogger('pipe'),
+      version: 'test',
+    });
+    await waitFor('all frames served', () => (source.served === 40 ? true : undefined), 5000);
+    await new Promise((r) => setTimeout(r, 100));
+    const still = coco.frames.filter((f) => f.seq < 30).length;
+    const moving = coco.frames.filter((f) => f.seq >= 30).length;
+    // The first frame primes the gate; after it the still picture is not detected until it moves.
+    expect(still).toBeLessThanOrEqual(2);
+    expect(moving).toBeGreaterThanOrEqual(8);
+    await waitFor('a heartbeat', () => up.heartbeats.at(-1), 3000);
+    expect(up.heartbeats.at(-1)?.cameras[0]).toMatchObject({ cameraId: 'cam-1', state: 'streaming' });
+    await pipeline.stop();
+  });
+});
