@@ -10,12 +10,15 @@ export interface ServerReady {
   rtpPorts: Record<string, number>;
 }
 
+/** Video codecs the RTSP server can relay. */
+export type VideoCodec = 'h264' | 'h265';
+
 /** The spec `rtsp-server.py` takes; port 0 lets it choose. */
 export interface ServerSpec {
   port: number;
   /** Listen address of the RTSP port (the RTP feeds stay on loopback). */
   address: string;
-  mounts: { name: string; rtpPort: number }[];
+  mounts: { name: string; rtpPort: number; codec: VideoCodec }[];
 }
 
 /**

@@ -15,7 +15,8 @@ stdout carries one JSON object per line, nothing else:
 Diagnostics go to stderr. SIGTERM / SIGINT stop the server and exit 0.
 Exit codes: 0 clean stop, 2 bad spec, 3 GStreamer / GI bindings missing, 4 cannot bind a port.
 
-Each mount's shared media (udpsrc -> rtph264depay -> h264parse config-interval=-1 -> rtph264pay) is
+Each mount's shared media (udpsrc -> rtph264depay -> h264parse config-interval=-1 -> rtph264pay, or the
+H.265 equivalents for an H.265 mount) is
 built on the first DESCRIBE and fanned out to every client until the last one leaves. DESCRIBE waits
 for the feeder's next SPS/PPS, i.e. up to one GOP of the clip. The feeder's UDP port is bound here
 for the whole life of the server (not by udpsrc, which only exists while somebody watches), so the
@@ -102,9 +103,19 @@ def read_spec():
         seen.add(name)
         if not is_port(m.get("rtpPort", 0)):
             fail("BAD_SPEC", EXIT_BAD_SPEC, "mounts[%d].rtpPort must be an integer 0..65535" % i)
+        if m.get("codec", "h264") not in CODECS:
+            fail("BAD_SPEC", EXIT_BAD_SPEC, "mounts[%d].codec must be one of %s" % (i, ", ".join(sorted(CODECS))))
     if not isinstance(address, str) or not re.match(r"^(\d{1,3}\.){3}\d{1,3}$", address):
         fail("BAD_SPEC", EXIT_BAD_SPEC, "address must be an IPv4 address")
-    return port, address, [{"name": m["name"], "rtpPort": m.get("rtpPort", 0)} for m in mounts]
+    return port, address, [{"name": m["name"], "rtpPort": m.get("rtpPort", 0), "codec": m.get("codec", "h264")} for m in mounts]
+
+
+# Per codec: the RTP encoding name and the depayloader / parser / payloader chain of a mount. The parser
+# re-sends the parameter sets (SPS/PPS, and VPS for H.265) on every keyframe so a client can join at any.
+CODECS = {
+    "h264": ("H264", "rtph264depay ! h264parse config-interval=-1 ! rtph264pay config-interval=1"),
+    "h265": ("H265", "rtph265depay ! h265parse config-interval=-1 ! rtph265pay config-interval=1"),
+}
 
 
 def is_port(v):
@@ -121,7 +132,7 @@ def load_gi():
     except (ImportError, ValueError) as e:
         fail("NO_GI", EXIT_NO_GI, "GStreamer Python bindings are missing (%s); install with: %s" % (e, APT_HINT))
     Gst.init(None)
-    needed = ("udpsrc", "rtph264depay", "h264parse", "rtph264pay")
+    needed = ("udpsrc", "rtph264depay", "h264parse", "rtph264pay", "rtph265depay", "h265parse", "rtph265pay")
     missing = [f for f in needed if Gst.ElementFactory.find(f) is None]
     if missing:
         fail("NO_GI", EXIT_NO_GI, "GStreamer elements missing: %s; install with: %s" % (", ".join(missing), APT_HINT))
@@ -172,7 +183,6 @@ def main():
                 "cannot bind UDP 127.0.0.1:%d for mount %s: %s" % (m["rtpPort"], m["name"], e.strerror or e),
             )
 
-    caps = "application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96"
 
     class CameraFactory(GstRtspServer.RTSPMediaFactory):
         """One mount. While no client watches, the feeder's datagrams are discarded every
@@ -180,16 +190,15 @@ def main():
         whatever the socket buffer held (up to half a minute at 4 MiB), yet still sees the
         keyframe that is arriving right now."""
 
-        def __init__(self, name, sock):
+        def __init__(self, name, sock, codec):
             super().__init__()
             self.mount = name
             self.sock = sock
             # GSocket wraps a duplicate descriptor: each object closes its own, never the other's.
             self.gsock = Gio.Socket.new_from_fd(os.dup(sock.fileno()))
-            self.set_launch(
-                '( udpsrc name=src caps="%s" ! rtph264depay ! h264parse config-interval=-1 '
-                "! rtph264pay config-interval=1 pt=96 name=pay0 )" % caps
-            )
+            encoding, chain = CODECS[codec]
+            caps = "application/x-rtp,media=video,clock-rate=90000,encoding-name=%s,payload=96" % encoding
+            self.set_launch('( udpsrc name=src caps="%s" ! %s pt=96 name=pay0 )' % (caps, chain))
             # One pipeline per camera fanned out to all clients, like a real camera's encoder.
             self.set_shared(True)
             self.connect("media-configure", self.on_media_configure)
@@ -233,7 +242,7 @@ def main():
     mount_points = server.get_mount_points()
     factories = {}
     for m in mounts:
-        f = CameraFactory(m["name"], sockets[m["name"]])
+        f = CameraFactory(m["name"], sockets[m["name"]], m["codec"])
         mount_points.add_factory("/" + m["name"], f)
         factories[m["name"]] = f
 

@@ -1,13 +1,17 @@
+import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { mediaDir } from '../common/env.js';
 import { describeExit, findExecutable, ManagedChild } from './child-process.js';
 import { GST_APT_INSTALL, SimulatorError } from './errors.js';
 import { buildFeederArgs, buildProbeArgs } from './feeder-args.js';
 import { Feeder, type FeederBackoff } from './feeder.js';
-import { startRtspServer } from './rtsp-server-process.js';
+import { startRtspServer, type VideoCodec } from './rtsp-server-process.js';
+
+const execFileAsync = promisify(execFile);
 
 export { GST_APT_INSTALL, SimulatorError, type SimulatorErrorCode } from './errors.js';
 
@@ -91,6 +95,18 @@ export interface CameraSimulator {
   stop(): Promise<void>;
 }
 
+/** The codec of a clip's first video stream; only H.264 and H.265 can be served. */
+export async function probeVideoCodec(ffprobe: string, clip: string): Promise<VideoCodec> {
+  const { stdout } = await execFileAsync(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', clip], {
+    timeout: 15_000,
+  });
+  // MPEG-TS lists the stream under its program too: the first non-empty line is the answer.
+  const codec = stdout.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  if (codec === 'h264') return 'h264';
+  if (codec === 'hevc') return 'h265';
+  throw new SimulatorError('BAD_OPTIONS', `clip ${clip} is ${codec || 'not a video'}: only H.264 and H.265 clips can be served`);
+}
+
 /** Absolute path of a clip: relative names are resolved against {@link mediaDir}. */
 export function resolveClip(clip: string, env: NodeJS.ProcessEnv = process.env): string {
   return path.isAbsolute(clip) ? clip : path.resolve(mediaDir(env), clip);
@@ -169,9 +185,13 @@ export async function startCameraSimulator(opts: CameraSimulatorOptions): Promis
     pendingStart.delete(name);
     feeders.get(name)?.start();
   };
+  // The server needs each clip's codec to build the right depayloader/payloader chain.
+  const codecs = new Map<string, VideoCodec>();
+  const ffprobeForCodecs = ffprobe ?? requireExecutable('ffprobe', env);
+  for (const name of names) codecs.set(name, await probeVideoCodec(ffprobeForCodecs, clips.get(name) ?? ''));
   const { child: server, ready } = await startRtspServer({
     python,
-    spec: { port: opts.rtspPort ?? 0, address: host, mounts: names.map((name) => ({ name, rtpPort: 0 })) },
+    spec: { port: opts.rtspPort ?? 0, address: host, mounts: names.map((name) => ({ name, rtpPort: 0, codec: codecs.get(name) ?? 'h264' })) },
     logger: log.child({ component: 'rtsp-server' }),
     timeoutMs: opts.serverStartTimeoutMs ?? 20_000,
     onConfigured: (mount) => {
