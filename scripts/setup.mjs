@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quiet = process.argv.includes('--quiet');
+// The browser tests need Chromium and a CJK font; the demo does not.
+const withBrowser = process.argv.includes('--browser');
 const log = (msg) => { if (!quiet) console.log(`[setup] ${msg}`); };
 const fail = (msg) => { console.error(`[setup] ${msg}`); process.exit(1); };
 
@@ -40,6 +42,16 @@ const checks = [
     pkgs: ['python3-gi', 'gir1.2-gst-rtsp-server-1.0', 'gstreamer1.0-plugins-base', 'gstreamer1.0-plugins-good', 'gstreamer1.0-plugins-bad'],
   },
   { what: 'fonts for snapshot labels', test: () => ok('fc-list', []) && (run('fc-list', [], { stdio: 'pipe' }).stdout?.toString() ?? '').includes('DejaVu'), pkgs: ['fontconfig', 'fonts-dejavu-core'] },
+  ...(withBrowser
+    ? [
+        { what: 'Chromium for the browser tests', test: () => ok('/usr/bin/chromium', ['--version']), pkgs: ['chromium'] },
+        {
+          what: 'a Chinese font for the viewer',
+          test: () => (run('fc-list', [':lang=zh'], { stdio: 'pipe' }).stdout?.toString() ?? '').trim() !== '',
+          pkgs: ['fonts-wqy-microhei'],
+        },
+      ]
+    : []),
 ];
 
 const missing = checks.filter((c) => !c.test());

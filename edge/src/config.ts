@@ -75,6 +75,15 @@ export const CameraConfig = Type.Object(
       },
       'event clips with pre- and post-capture',
     ),
+    live: obj(
+      {
+        allowTranscode: Type.Boolean({
+          default: false,
+          description: 're-encode to H.264 for live view when the camera sends H.265 (FLV cannot carry it); costs most of a core',
+        }),
+      },
+      'live view through the cloud media server (pushed on demand, stream copy)',
+    ),
     ...SceneRulesFields,
   },
   { additionalProperties: false },

@@ -12,6 +12,7 @@ import { startPipeline, type CameraSource, type Pipeline } from './pipeline.js';
 import type { Frame } from './types.js';
 import { SocketUplink } from './uplink/index.js';
 import { SegmentRecorder } from './recorder/index.js';
+import { attachRelayCommands, createRelayController } from './relay/index.js';
 import { BYTE_TRACKER_DEFAULTS } from './track/index.js';
 
 export const EDGE_VERSION = '0.1.0';
@@ -128,11 +129,20 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
     outbox.close();
     throw err;
   }
+  // Live view: the cloud asks over the uplink's connection; the main (record) stream is pushed as is.
+  const relay = createRelayController({
+    edgeId: config.edgeId,
+    logger: logger.child({ stage: 'relay' }),
+    cameras: config.cameras.map((c) => ({ id: c.id, url: c.record.url || c.url, transport: c.transport, allowTranscode: c.live.allowTranscode })),
+  });
+  const detachRelay = attachRelayCommands(uplink.commands, relay);
   return {
     pipeline,
     outbox,
     uplink,
     async stop() {
+      detachRelay();
+      await relay.stop();
       await pipeline.stop();
       outbox.close();
     },

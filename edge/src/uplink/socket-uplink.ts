@@ -80,6 +80,14 @@ export class SocketUplink {
     this.loop = this.run();
   }
 
+  /**
+   * The connection to the cloud, for command handlers (live relay) to listen on. Commands ride the same
+   * authenticated connection as events, so the cloud reaches an edge behind NAT without a port of its own.
+   */
+  get commands(): EdgeSocket {
+    return this.socket;
+  }
+
   /** Tells the drain loop that the outbox has something new. */
   notify(): void {
     this.wake?.();
