@@ -1,5 +1,6 @@
+import Type, { type Static } from 'typebox';
 import type { Ack } from './ack.js';
-import type { EdgeHello, EventMessage, Heartbeat } from './edge-messages.js';
+import { EpochMs, Id, type EdgeHello, type EventMessage, type Heartbeat } from './edge-messages.js';
 import type { CameraItem, EventItem } from './rest.js';
 
 /** socket.io namespace the edges connect to, with `auth: EdgeAuth`. */
@@ -24,8 +25,37 @@ export interface EdgeToCloudEvents {
   heartbeat: (msg: Heartbeat, ack: (res: Ack) => void) => void;
   event: (msg: EventMessage, ack: (res: Ack) => void) => void;
 }
-/** Cloud → edge (commands grow here: live relay, recordings). */
-export type CloudToEdgeEvents = Record<string, never>;
+/** Stream keys of the media server: one path segment, as node-media-server and RTMP URLs allow. */
+export const StreamKey = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+/**
+ * Cloud → edge `relay:start`: push this camera to the media server until `relay:stop`. The edge pushes
+ * to `${rtmpUrl}?sign=${sign}` (the sign is opaque to the edge and expires at `signExpiresAt`; the cloud
+ * sends a fresh command when it needs a new push later). Answered once the push is running (video is
+ * flowing to the media server) or has failed; repeating the command for a running push is harmless.
+ */
+export const RelayStartCommand = Type.Object(
+  {
+    cameraId: Id,
+    streamKey: StreamKey,
+    /** `rtmp://host:port/app/<streamKey>`, without query. */
+    rtmpUrl: Type.String({ pattern: '^rtmps?://', maxLength: 512 }),
+    sign: Type.String({ minLength: 1, maxLength: 1024, pattern: '^[A-Za-z0-9_.-]+$' }),
+    signExpiresAt: EpochMs,
+  },
+  { additionalProperties: false },
+);
+export type RelayStartCommand = Static<typeof RelayStartCommand>;
+
+/** Cloud → edge `relay:stop`: stop pushing this camera (nobody watches any more). Idempotent. */
+export const RelayStopCommand = Type.Object({ cameraId: Id, streamKey: StreamKey }, { additionalProperties: false });
+export type RelayStopCommand = Static<typeof RelayStopCommand>;
+
+/** Cloud → edge commands; the edge checks each against its schema and answers an {@link Ack}. */
+export interface CloudToEdgeEvents {
+  'relay:start': (cmd: RelayStartCommand, ack: (res: Ack) => void) => void;
+  'relay:stop': (cmd: RelayStopCommand, ack: (res: Ack) => void) => void;
+}
 
 /** Cloud → viewer. */
 export interface CloudToViewerEvents {
