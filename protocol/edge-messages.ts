@@ -194,6 +194,8 @@ export type GbAlarm = Static<typeof GbAlarm>;
 /** Rule-specific facts of an event (direction and counts of a line crossing, dwell time, people count …). */
 export const EventAttributes = Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$' }), Type.Union([Type.String({ maxLength: 128 }), Type.Number(), Type.Boolean()]), {
   maxProperties: 16,
+  // A key outside the pattern (`__proto__`, `9x`) is refused rather than let through unchecked.
+  additionalProperties: false,
 });
 export type EventAttributes = Static<typeof EventAttributes>;
 

@@ -29,6 +29,8 @@ export function compileValidator<S extends TSchema>(schema: S): Validator<S> {
 }
 
 function describeIssue(keyword: string, message: string, params: unknown): string {
+  // `additionalProperties: false` reports each extra key as a `false` schema at the key's own path.
+  if (keyword === 'boolean' && message === 'schema is false') return 'is not an allowed key here';
   if (keyword === 'additionalProperties' && params && typeof params === 'object' && 'additionalProperties' in params) {
     const extra = (params as { additionalProperties: unknown }).additionalProperties;
     if (Array.isArray(extra)) return `unknown key(s): ${extra.join(', ')}`;

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Server } from 'socket.io';
-import { repoRoot } from '../../common/env.js';
 import type { CloudBus } from './bus.js';
 import type { CloudConfig } from './config.js';
 import type { Repositories } from './db/repositories.js';
@@ -11,15 +10,25 @@ import { drainConnectionsOnClose } from './http/drain-on-close.js';
 import { installErrorHandling } from './http/error-handler.js';
 import authPlugin from './plugins/auth.js';
 import busPlugin from './plugins/bus.js';
+import cameraHealthPlugin from './plugins/camera-health.js';
 import dbPlugin from './plugins/db.js';
 import evidencePlugin from './plugins/evidence.js';
+import ingestPlugin from './plugins/ingest.js';
+import mediaPlugin from './plugins/media.js';
 import socketsPlugin from './plugins/sockets.js';
-import webPlugin from './plugins/web.js';
+import webPlugin, { DEFAULT_WEB_ROOT } from './plugins/web.js';
 import authRoutes from './routes/auth.js';
+import cameraDirectoryRoutes from './routes/camera-directory.js';
+import cameraHealthRoutes from './routes/camera-health.js';
 import cameraRoutes from './routes/cameras.js';
 import edgeEvidenceRoutes from './routes/edge-evidence.js';
+import edgeRoutes from './routes/edges.js';
 import eventRoutes from './routes/events.js';
 import healthRoutes from './routes/health.js';
+import liveRoutes from './routes/live.js';
+import orgRoutes from './routes/orgs.js';
+import siteRoutes from './routes/sites.js';
+import statsRoutes from './routes/stats.js';
 
 /** Handles of a built app, for main.ts and tests. */
 export interface MingliangRuntime {
@@ -43,7 +52,7 @@ declare module 'fastify' {
 export interface BuildAppOptions {
   /** Fastify logger option; default off (tests). main.ts passes pino options. */
   logger?: FastifyServerOptions['logger'];
-  /** Directory of the static viewer; default `cloud/web` in the repository. */
+  /** Directory of the built viewer; default `cloud/web/dist` (`npm run build`). */
   webRoot?: string;
 }
 
@@ -73,13 +82,23 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
     await app.register(busPlugin);
     await app.register(authPlugin, { auth: config.auth, edges: config.edges, dataDir });
     await app.register(evidencePlugin, { dataDir });
+    await app.register(cameraHealthPlugin, { health: config.health });
+    await app.register(ingestPlugin, { ingest: config.ingest });
     await app.register(socketsPlugin);
+    await app.register(mediaPlugin, { media: config.media, dataDir });
     await app.register(healthRoutes);
     await app.register(authRoutes);
     await app.register(eventRoutes);
     await app.register(cameraRoutes);
     await app.register(edgeEvidenceRoutes, { maxBytes: config.evidence.maxBytes });
-    await app.register(webPlugin, { root: opts.webRoot ?? path.join(repoRoot, 'cloud', 'web') });
+    await app.register(edgeRoutes);
+    await app.register(orgRoutes);
+    await app.register(siteRoutes);
+    await app.register(cameraDirectoryRoutes);
+    await app.register(cameraHealthRoutes);
+    await app.register(statsRoutes);
+    await app.register(liveRoutes);
+    await app.register(webPlugin, { root: opts.webRoot ?? DEFAULT_WEB_ROOT });
     app.decorate('mingliang', {
       config,
       dataDir,

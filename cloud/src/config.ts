@@ -90,6 +90,160 @@ const EvidenceConfig = Type.Object(
   { additionalProperties: false, default: {}, description: 'Evidence files uploaded by edges.' },
 );
 
+const HealthConfig = Type.Object(
+  {
+    heartbeatIntervalMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 5000,
+      description:
+        "Heartbeat period assumed for an edge whose hello does not announce its own (the edge's default is 5000).",
+    }),
+    missedHeartbeats: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 3,
+      description: 'A camera not reported for this many heartbeat periods is marked offline.',
+    }),
+    sweepIntervalMs: Type.Integer({
+      minimum: 50,
+      maximum: 60_000,
+      default: 1000,
+      description: 'How often the cloud looks for cameras whose heartbeats stopped; adds at most this much to the delay.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Camera health: when silence means offline.' },
+);
+
+const IngestConfig = Type.Object(
+  {
+    maxMessagesPerSecond: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 2000,
+      description:
+        'Sustained messages per second accepted from one edge (all its connections together); more are ' +
+        'answered RATE_LIMITED, which the edge retries later.',
+    }),
+    burst: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 4000,
+      description: 'Messages one edge may send at once above the sustained rate (token bucket size).',
+    }),
+    maxConnectionsPerEdge: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 4,
+      description: 'Live connections one edge may hold; a further one closes the oldest (a reconnect outran the old socket).',
+    }),
+    maxBatch: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 1000,
+      description: 'Most edge messages committed in one transaction; each is acknowledged after that commit.',
+    }),
+    maxMessageBytes: Type.Integer({
+      minimum: 16 * 1024,
+      maximum: 16 * 1024 * 1024,
+      default: 1024 * 1024,
+      description: 'Largest socket.io message accepted; a bigger one closes the connection before it is parsed.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Edge message ingest.' },
+);
+
+/** Shortest accepted configured media signing key. */
+export const MIN_MEDIA_SIGNING_KEY_LENGTH = 32;
+
+const MediaConfig = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description:
+        'Live video: run the media server (node-media-server, in a supervised child process) and serve ' +
+        'POST /api/live/:cameraId. Off: that route answers 503.',
+    }),
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'Address the RTMP and HTTP-FLV listeners bind to; 0.0.0.0 so edges and browsers on other machines reach them.',
+    }),
+    rtmpPort: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 1935,
+      description: 'Port edges push RTMP to; 0 picks a free port at start (tests).',
+    }),
+    httpPort: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8000,
+      description: 'Port players fetch HTTP-FLV and WS-FLV from; 0 picks a free port at start (tests).',
+    }),
+    rtmpBaseUrl: Type.String({
+      default: '',
+      pattern: '^$|^rtmps?://[^?#]+$',
+      description:
+        'Base URL edges publish to, e.g. rtmp://media.example.cn:1935/live (a NAT or proxy in between). ' +
+        'Empty: rtmp://<the host name the edge connected to the cloud with>:<rtmpPort>/live.',
+    }),
+    playBaseUrl: Type.String({
+      default: '',
+      pattern: '^$|^https?://[^/?#]+$',
+      description:
+        'Origin players fetch streams from, e.g. https://live.example.cn behind a TLS proxy (WS-FLV uses ' +
+        'the same with ws/wss). Empty: http://<the host name the viewer used>:<httpPort>.',
+    }),
+    signingKey: Type.String({
+      default: '',
+      description:
+        `Key that signs play and publish URLs (at least ${MIN_MEDIA_SIGNING_KEY_LENGTH} characters). Empty: ` +
+        'a random key per start, so URLs handed out before a restart stop working (they expire soon anyway).',
+    }),
+    playUrlTtlSeconds: Type.Integer({
+      minimum: 5,
+      maximum: 3600,
+      default: 60,
+      description: 'A play URL must be opened within this time; an open stream keeps playing after it.',
+    }),
+    publishSignTtlSeconds: Type.Integer({
+      minimum: 60,
+      maximum: 7 * 24 * 3600,
+      default: 3600,
+      description: 'How long an edge may (re)connect its push with one publish signature; the cloud sends a new one when it needs to.',
+    }),
+    lingerSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 3600,
+      default: 30,
+      description: 'An edge keeps pushing a camera this long after its last viewer left (a viewer coming back sees video at once).',
+    }),
+    startTimeoutMs: Type.Integer({
+      minimum: 1000,
+      maximum: 120_000,
+      default: 10_000,
+      description: 'How long a live-view request waits for the edge to push and the first video to arrive.',
+    }),
+    reconcileIntervalMs: Type.Integer({
+      minimum: 100,
+      maximum: 60_000,
+      default: 5000,
+      description: 'Period of the pass that starts always-on cameras, re-asks lost pushes and stops unwatched ones.',
+    }),
+    alwaysOnCameras: Type.Array(Id, {
+      default: [],
+      maxItems: 10_000,
+      description: 'Cameras pushed all the time, watched or not (e.g. for a video wall).',
+    }),
+    logLevel: Type.Union(
+      [Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')],
+      { default: 'warn', description: "node-media-server's own log level (its lines go to the cloud log at debug level)." },
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Live video relay (media server).' },
+);
+
 /** The cloud's YAML configuration: every key has a default except the per-edge secrets. */
 export const CloudConfigSchema = Type.Object(
   {
@@ -120,6 +274,9 @@ export const CloudConfigSchema = Type.Object(
         'config and is no longer listed is revoked.',
     }),
     evidence: EvidenceConfig,
+    health: HealthConfig,
+    ingest: IngestConfig,
+    media: MediaConfig,
   },
   { additionalProperties: false },
 );
@@ -147,6 +304,11 @@ function refine(value: unknown): ConfigProblem[] {
       message: `must be empty (random) or at least ${MIN_ADMIN_PASSWORD_LENGTH} characters`,
     });
   }
+  const { signingKey, rtmpPort, httpPort } = config.media;
+  if (signingKey !== '' && signingKey.length < MIN_MEDIA_SIGNING_KEY_LENGTH) {
+    problems.push({ path: 'media.signingKey', message: `must be empty (random) or at least ${MIN_MEDIA_SIGNING_KEY_LENGTH} characters` });
+  }
+  if (rtmpPort !== 0 && rtmpPort === httpPort) problems.push({ path: 'media.httpPort', message: 'must differ from media.rtmpPort' });
   return problems;
 }
 

@@ -37,6 +37,24 @@ describe('cloud config', () => {
       auth: { jwtSecret: '', tokenTtlSeconds: 43_200, admin: { username: 'admin', password: '' } },
       edges: [],
       evidence: { maxBytes: 64 * 1024 * 1024 },
+      health: { heartbeatIntervalMs: 5000, missedHeartbeats: 3, sweepIntervalMs: 1000 },
+      ingest: { maxMessagesPerSecond: 2000, burst: 4000, maxConnectionsPerEdge: 4, maxBatch: 1000, maxMessageBytes: 1048576 },
+      media: {
+        enabled: false,
+        host: '127.0.0.1',
+        rtmpPort: 1935,
+        httpPort: 8000,
+        rtmpBaseUrl: '',
+        playBaseUrl: '',
+        signingKey: '',
+        playUrlTtlSeconds: 60,
+        publishSignTtlSeconds: 3600,
+        lingerSeconds: 30,
+        startTimeoutMs: 10_000,
+        reconcileIntervalMs: 5000,
+        alwaysOnCameras: [],
+        logLevel: 'warn',
+      },
     });
     expect(Object.isFrozen(config.server)).toBe(true);
   });

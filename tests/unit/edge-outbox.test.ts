@@ -76,4 +76,15 @@ describe('sqlite outbox', () => {
     expect(existsSync(box.evidencePath(shaOf(2)))).toBe(true);
     box.close();
   });
+  it('gives up on an evidence file that vanished: the message stays, the file is counted as dropped', () => {
+    const dir = tmp();
+    const box = openSqliteOutbox(dir);
+    box.enqueue(msg(0, true), [{ sha256: sha, data: Buffer.from('jpg'), contentType: 'image/jpeg' }]);
+    rmSync(box.evidencePath(sha));
+    box.dropMissingEvidence(sha);
+    expect(box.peek()?.evidence).toEqual([]);
+    expect(box.peek()?.message.seq).toBe(0);
+    expect(box.stats()).toMatchObject({ backlog: 1, droppedFiles: 1 });
+    box.close();
+  });
 });

@@ -34,6 +34,7 @@ describe('protocol schemas', () => {
     ['an extra key', { hacked: true }, ''],
     ['a camera id with a slash', { cameraId: '../etc' }, '/cameraId'],
     ['a negative seq', { seq: -1 }, '/seq'],
+    ['an attribute key outside the name pattern', { attributes: JSON.parse('{"__proto__": 1}') as Record<string, number> }, '/attributes'],
   ])('refuses %s and names the path', (_name, patch, path) => {
     const res = checkEvent.check({ ...event(), ...patch });
     expect(res.ok).toBe(false);

@@ -11,6 +11,18 @@ interface CameraRow {
   last_seen_at: number | null;
 }
 
+/** A camera row with what health and KPI code need beyond the listing. */
+export interface CameraRecord {
+  item: CameraItem;
+  reason: string | null;
+  createdAt: number;
+}
+
+interface CameraRecordRow extends CameraRow {
+  state_reason: string | null;
+  created_at: number;
+}
+
 const COLUMNS = 'id, edge_id, name, rules_json, state, state_since, last_seen_at';
 
 function toItem(row: CameraRow): CameraItem {
@@ -26,19 +38,48 @@ function toItem(row: CameraRow): CameraItem {
   };
 }
 
+function toRecord(row: CameraRecordRow): CameraRecord {
+  return { item: toItem(row), reason: row.state_reason, createdAt: row.created_at };
+}
+
+/** What storing one status changed. */
+export interface StatusApplied {
+  /** The state or its start time changed (what viewers care about). */
+  stateChanged: boolean;
+  /** The camera's rule ids from its edge's hello. */
+  rules: string[];
+}
+
 /** Cameras as declared by their edge's hello and kept current by heartbeats. */
 export class CamerasRepository {
   private readonly getStmt: Statement<[string], CameraRow>;
+  private readonly recordStmt: Statement<[string], CameraRecordRow>;
+  private readonly recordsStmt: Statement<[], CameraRecordRow>;
   private readonly listStmt: Statement<[], CameraRow>;
   private readonly listByEdgeStmt: Statement<[string], CameraRow>;
   private readonly upsertStmt: Statement<[{ id: string; edgeId: string; name: string; rules: string; now: number }]>;
   private readonly statusStmt: Statement<
-    [{ id: string; edgeId: string; state: string; since: number; reason: string | null; status: string; seenAt: number }]
+    [
+      {
+        id: string;
+        edgeId: string;
+        state: string;
+        since: number;
+        reason: string | null;
+        status: string;
+        seenAt: number;
+        staleAfter: number;
+      },
+    ]
   >;
-  private readonly offlineStmt: Statement<[{ edgeId: string; at: number; reason: string }]>;
+  private readonly edgeOfflineStmt: Statement<[{ edgeId: string; at: number; reason: string }], { id: string }>;
+  private readonly offlineStmt: Statement<[{ id: string; at: number; reason: string }]>;
+  private readonly staleStmt: Statement<[number], string>;
 
   constructor(db: Database) {
     this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM cameras WHERE id = ?`);
+    this.recordStmt = db.prepare(`SELECT ${COLUMNS}, state_reason, created_at FROM cameras WHERE id = ?`);
+    this.recordsStmt = db.prepare(`SELECT ${COLUMNS}, state_reason, created_at FROM cameras ORDER BY id`);
     this.listStmt = db.prepare(`SELECT ${COLUMNS} FROM cameras ORDER BY id`);
     this.listByEdgeStmt = db.prepare(`SELECT ${COLUMNS} FROM cameras WHERE edge_id = ? ORDER BY id`);
     // The WHERE on the update keeps a camera with its owner even if a caller skipped the ownership check.
@@ -49,16 +90,34 @@ export class CamerasRepository {
       WHERE cameras.edge_id = excluded.edge_id AND (cameras.name IS NOT excluded.name OR cameras.rules_json IS NOT excluded.rules_json)`);
     this.statusStmt = db.prepare(`
       UPDATE cameras SET state = @state, state_since = @since, state_reason = @reason, status_json = @status,
-        last_seen_at = @seenAt, updated_at = @seenAt
+        last_seen_at = @seenAt, updated_at = @seenAt, stale_after = @staleAfter
       WHERE id = @id AND edge_id = @edgeId`);
+    this.edgeOfflineStmt = db.prepare(`
+      UPDATE cameras SET state = 'offline', state_since = @at, state_reason = @reason, updated_at = @at, stale_after = NULL
+      WHERE edge_id = @edgeId AND state NOT IN ('offline', 'unknown')
+      RETURNING id`);
     this.offlineStmt = db.prepare(`
-      UPDATE cameras SET state = 'offline', state_since = @at, state_reason = @reason, updated_at = @at
-      WHERE edge_id = @edgeId AND state NOT IN ('offline', 'unknown')`);
+      UPDATE cameras SET state = 'offline', state_since = @at, state_reason = @reason, updated_at = @at, stale_after = NULL
+      WHERE id = @id AND state NOT IN ('offline', 'unknown')`);
+    this.staleStmt = db
+      .prepare<[number], string>(`SELECT id FROM cameras WHERE stale_after < ? AND state NOT IN ('offline', 'unknown') ORDER BY id`)
+      .pluck();
   }
 
   get(id: string): CameraItem | undefined {
     const row = this.getStmt.get(id);
     return row && toItem(row);
+  }
+
+  /** A camera with its state reason and creation time. */
+  record(id: string): CameraRecord | undefined {
+    const row = this.recordStmt.get(id);
+    return row && toRecord(row);
+  }
+
+  /** Every camera with its state reason and creation time, by id. */
+  records(): CameraRecord[] {
+    return this.recordsStmt.all().map(toRecord);
   }
 
   /** The edge owning a camera id, if the camera is known. */
@@ -85,11 +144,12 @@ export class CamerasRepository {
 
   /**
    * Stores the latest status of a camera of `edgeId`.
-   * @returns true when the state or its start time changed (what viewers care about)
+   * @param staleAfter when the camera counts as offline unless another heartbeat reports it
+   * @returns what changed, or undefined when the camera is not the edge's
    */
-  applyStatus(edgeId: string, status: CameraStatus, seenAt: number): boolean {
+  applyStatus(edgeId: string, status: CameraStatus, seenAt: number, staleAfter: number): StatusApplied | undefined {
     const before = this.getStmt.get(status.cameraId);
-    if (!before || before.edge_id !== edgeId) return false;
+    if (!before || before.edge_id !== edgeId) return undefined;
     this.statusStmt.run({
       id: status.cameraId,
       edgeId,
@@ -98,16 +158,29 @@ export class CamerasRepository {
       reason: status.reason ?? null,
       status: JSON.stringify(status),
       seenAt,
+      staleAfter,
     });
-    return before.state !== status.state || before.state_since !== status.since;
+    return {
+      stateChanged: before.state !== status.state || before.state_since !== status.since,
+      rules: JSON.parse(before.rules_json) as string[],
+    };
   }
 
   /**
    * Marks every camera of an edge offline (the edge went away, so nobody reports their state).
-   * @returns the cameras whose state changed
+   * @returns the ids of the cameras whose state changed
    */
-  markEdgeOffline(edgeId: string, at: number, reason: string): CameraItem[] {
-    const changed = this.offlineStmt.run({ edgeId, at, reason }).changes;
-    return changed > 0 ? this.listByEdge(edgeId).filter((c) => c.state === 'offline' && c.stateSince === at) : [];
+  markEdgeOffline(edgeId: string, at: number, reason: string): string[] {
+    return this.edgeOfflineStmt.all({ edgeId, at, reason }).map((r) => r.id);
+  }
+
+  /** Marks one camera offline. @returns false when it already was (or was never reported) */
+  markOffline(id: string, at: number, reason: string): boolean {
+    return this.offlineStmt.run({ id, at, reason }).changes > 0;
+  }
+
+  /** Cameras not yet offline whose last report is older than allowed at `now`. */
+  stale(now: number): string[] {
+    return this.staleStmt.all(now);
   }
 }

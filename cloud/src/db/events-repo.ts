@@ -113,29 +113,58 @@ function toParams(msg: EventMessage, receivedAt: number): EventParams {
   };
 }
 
+/** The item viewers get for a message just stored, without reading the row back. */
+function itemFromMessage(msg: EventMessage, startedAt: number, snapshotSha256: string | null): EventItem {
+  return {
+    id: msg.id,
+    edgeId: msg.edgeId,
+    cameraId: msg.cameraId,
+    ruleId: msg.ruleId,
+    type: msg.type,
+    severity: msg.severity,
+    label: msg.label,
+    topScore: msg.topScore,
+    phase: msg.phase,
+    startedAt,
+    updatedAt: msg.at,
+    endedAt: msg.endedAt ?? null,
+    endReason: msg.endReason ?? null,
+    detections: msg.detections,
+    snapshotUrl: snapshotSha256 ? snapshotUrlFor(msg.id) : null,
+  };
+}
+
+/** Optional parts an older message may still contribute to an event stored from a newer one. */
+const FILLABLE = ['snapshot_sha256', 'clip_json', 'zone_id', 'rule_name_json', 'gb_alarm_json', 'track_ids_json', 'attributes_json'];
+
 /** Events as last reported by their edge, one row per event id. */
 export class EventsRepository {
   private readonly getStmt: Statement<[string], EventRow>;
   private readonly stateStmt: Statement<[string], { seq: number; edge_id: string; camera_id: string }>;
   private readonly insertStmt: Statement<[EventParams]>;
-  private readonly updateStmt: Statement<[EventParams]>;
+  private readonly updateStmt: Statement<[EventParams], { started_at: number; snapshot_sha256: string | null }>;
+  private readonly backfillStmt: Statement<[EventParams], EventRow>;
   /** One prepared statement per filter combination, so each can use its own index. */
   private readonly listStmts = new Map<string, Statement<[Record<string, string | number>], EventRow>>();
 
   constructor(private readonly db: Database) {
     this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`);
     this.stateStmt = db.prepare('SELECT seq, edge_id, camera_id FROM events WHERE id = ?');
+    // DO NOTHING on a repeated id: the caller then classifies the message (replay, newer, older, foreign).
     this.insertStmt = db.prepare(`
       INSERT INTO events (id, seq, edge_id, camera_id, rule_id, type, severity, label, top_score, phase, started_at,
         updated_at, ended_at, end_reason, detections_json, snapshot_sha256, clip_json, zone_id, rule_name_json,
         gb_alarm_json, track_ids_json, attributes_json, received_at)
       VALUES (@id, @seq, @edge_id, @camera_id, @rule_id, @type, @severity, @label, @top_score, @phase, @started_at,
         @updated_at, @ended_at, @end_reason, @detections_json, @snapshot_sha256, @clip_json, @zone_id, @rule_name_json,
-        @gb_alarm_json, @track_ids_json, @attributes_json, @received_at)`);
-    // started_at is the pagination key and never moves. Optional parts a message leaves out (a snapshot,
-    // a clip announced earlier) keep their last value instead of being erased by a later phase.
+        @gb_alarm_json, @track_ids_json, @attributes_json, @received_at)
+      ON CONFLICT (id) DO NOTHING`);
+    // started_at is the pagination key and never moves; neither does type (an event does not change
+    // its kind, and leaving indexed columns out of the SET spares SQLite the index upkeep). Optional
+    // parts a message leaves out (a snapshot, a clip announced earlier) keep their last value instead
+    // of being erased by a later phase.
     this.updateStmt = db.prepare(`
-      UPDATE events SET seq = @seq, rule_id = @rule_id, type = @type, severity = @severity, label = @label,
+      UPDATE events SET seq = @seq, rule_id = @rule_id, severity = @severity, label = @label,
         top_score = @top_score, phase = @phase, updated_at = @updated_at, ended_at = @ended_at,
         end_reason = @end_reason, detections_json = @detections_json,
         snapshot_sha256 = COALESCE(@snapshot_sha256, snapshot_sha256),
@@ -146,7 +175,15 @@ export class EventsRepository {
         track_ids_json = COALESCE(@track_ids_json, track_ids_json),
         attributes_json = COALESCE(@attributes_json, attributes_json),
         received_at = @received_at
-      WHERE id = @id AND edge_id = @edge_id AND seq < @seq`);
+      WHERE id = @id AND edge_id = @edge_id AND camera_id = @camera_id AND seq < @seq
+      RETURNING started_at, snapshot_sha256`);
+    // An older message (a start that arrives after its update) changes nothing the newer one set; it
+    // only fills in what is still missing, and the WHERE makes "nothing to fill" no write at all.
+    this.backfillStmt = db.prepare(`
+      UPDATE events SET ${FILLABLE.map((c) => `${c} = COALESCE(${c}, @${c})`).join(', ')}
+      WHERE id = @id AND edge_id = @edge_id AND camera_id = @camera_id AND seq > @seq
+        AND (${FILLABLE.map((c) => `(${c} IS NULL AND @${c} IS NOT NULL)`).join(' OR ')})
+      RETURNING ${COLUMNS}`);
   }
 
   get(id: string): EventItem | undefined {
@@ -165,13 +202,29 @@ export class EventsRepository {
     return row && { seq: row.seq, edgeId: row.edge_id, cameraId: row.camera_id };
   }
 
-  insert(msg: EventMessage, receivedAt: number): void {
-    this.insertStmt.run(toParams(msg, receivedAt));
+  /** Stores the first message of an event. @returns the stored item, or undefined when the id exists */
+  insert(msg: EventMessage, receivedAt: number): EventItem | undefined {
+    if (this.insertStmt.run(toParams(msg, receivedAt)).changes === 0) return undefined;
+    return itemFromMessage(msg, msg.startedAt, msg.snapshot?.sha256 ?? null);
   }
 
-  /** Applies a message with a higher seq than the stored one. @returns false when nothing changed */
-  update(msg: EventMessage, receivedAt: number): boolean {
-    return this.updateStmt.run(toParams(msg, receivedAt)).changes > 0;
+  /**
+   * Applies a message with a higher seq than the stored one, of the same edge and camera.
+   * @returns the updated item, or undefined when no such row (missing, not newer, or foreign)
+   */
+  update(msg: EventMessage, receivedAt: number): EventItem | undefined {
+    const row = this.updateStmt.get(toParams(msg, receivedAt));
+    return row && itemFromMessage(msg, row.started_at, row.snapshot_sha256);
+  }
+
+  /**
+   * Lets a message older than the stored one fill in optional parts still missing (the snapshot of
+   * a start that arrived after its update).
+   * @returns the item when something was filled in
+   */
+  backfill(msg: EventMessage, receivedAt: number): EventItem | undefined {
+    const row = this.backfillStmt.get(toParams(msg, receivedAt));
+    return row && toItem(row);
   }
 
   /**

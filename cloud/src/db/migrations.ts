@@ -91,6 +91,102 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_type_started ON events(type, started_at, id);
     `,
   },
+  {
+    version: 2,
+    name: 'camera health history, directory (orgs, sites, GB/T 28181 ids), sticky edge revocation',
+    sql: `
+      -- An edge revoked through the admin API stays revoked when the config file still lists it with
+      -- the same token (the config re-activates only what it revoked itself, or a new token).
+      ALTER TABLE edges ADD COLUMN revoked_by TEXT CHECK (revoked_by IN ('config', 'api'));
+      UPDATE edges SET revoked_by = 'config' WHERE revoked_at IS NOT NULL;
+
+      -- The moment after which a camera nobody reports counts as offline; refreshed by every
+      -- heartbeat that reports it, cleared once it is marked offline. The sweeper walks this index.
+      ALTER TABLE cameras ADD COLUMN stale_after INTEGER;
+      -- Cameras a previous build left online were reported before this column existed: due now.
+      UPDATE cameras SET stale_after = 0 WHERE state NOT IN ('offline', 'unknown');
+      CREATE INDEX cameras_stale ON cameras(stale_after) WHERE stale_after IS NOT NULL;
+
+      -- Organisation tree (city → district → street/bureau). Sibling names are unique.
+      CREATE TABLE orgs (
+        id         INTEGER PRIMARY KEY,
+        parent_id  INTEGER REFERENCES orgs(id),
+        name       TEXT NOT NULL,
+        kind       TEXT NOT NULL CHECK (kind IN ('city', 'district', 'street', 'bureau')),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX orgs_parent ON orgs(parent_id);
+      CREATE UNIQUE INDEX orgs_sibling_name ON orgs(COALESCE(parent_id, 0), name);
+
+      CREATE TABLE sites (
+        id         INTEGER PRIMARY KEY,
+        org_id     INTEGER NOT NULL REFERENCES orgs(id),
+        name       TEXT NOT NULL,
+        kind       TEXT NOT NULL CHECK (kind IN ('restaurant', 'school_canteen', 'worksite', 'public_area')),
+        address    TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX sites_org_name ON sites(org_id, name);
+
+      -- The directory record (目录) of a camera, kept by administrators. Not a foreign key to cameras:
+      -- a camera is usually entered in the directory before its edge first declares it.
+      CREATE TABLE camera_directory (
+        camera_id  TEXT PRIMARY KEY,
+        gb_id      TEXT UNIQUE,
+        name       TEXT NOT NULL,
+        site_id    INTEGER NOT NULL REFERENCES sites(id),
+        longitude  REAL,
+        latitude   REAL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX camera_directory_site ON camera_directory(site_id);
+
+      -- Health history: one row per change of (state, quality issue kinds, analysis enabled/running);
+      -- each row holds from \`at\` (cloud clock) until the camera's next row.
+      CREATE TABLE camera_states (
+        id               INTEGER PRIMARY KEY,
+        camera_id        TEXT NOT NULL REFERENCES cameras(id),
+        at               INTEGER NOT NULL,
+        state            TEXT NOT NULL,
+        reason           TEXT,
+        quality          TEXT NOT NULL,
+        analysis_enabled INTEGER,
+        analysis_running INTEGER,
+        recorded_at      INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX camera_states_camera_at ON camera_states(camera_id, at, id);
+      CREATE INDEX camera_states_at ON camera_states(at);
+    `,
+  },
+  {
+    version: 3,
+    name: 'live view audit',
+    sql: `
+      -- One row per live-view connection to the media server (a viewer's player reconnecting makes a
+      -- new row). Written when the media server admits the signed URL and when the connection ends.
+      CREATE TABLE live_views (
+        id          INTEGER PRIMARY KEY,
+        camera_id   TEXT NOT NULL,
+        user_id     INTEGER,
+        username    TEXT,
+        view_id     TEXT NOT NULL,
+        session_id  TEXT NOT NULL,
+        protocol    TEXT NOT NULL,
+        client_ip   TEXT NOT NULL,
+        started_at  INTEGER NOT NULL,
+        ended_at    INTEGER,
+        duration_ms INTEGER,
+        bytes_out   INTEGER,
+        end_reason  TEXT
+      ) STRICT;
+      CREATE INDEX live_views_camera_started ON live_views(camera_id, started_at);
+      CREATE INDEX live_views_user_started ON live_views(user_id, started_at);
+      CREATE INDEX live_views_open ON live_views(ended_at) WHERE ended_at IS NULL;
+    `,
+  },
 ];
 
 /** The schema version this build expects. */

@@ -1,8 +1,12 @@
 import type { Database } from 'better-sqlite3';
+import { CameraStatesRepository } from './camera-states-repo.js';
 import { CamerasRepository } from './cameras-repo.js';
+import { DirectoryRepository } from './directory-repo.js';
 import { EdgesRepository } from './edges-repo.js';
 import { EventsRepository } from './events-repo.js';
 import { EvidenceRepository } from './evidence-repo.js';
+import { OrgsRepository } from './orgs-repo.js';
+import { SitesRepository } from './sites-repo.js';
 import { UsersRepository } from './users-repo.js';
 
 /**
@@ -12,9 +16,13 @@ import { UsersRepository } from './users-repo.js';
 export interface Repositories {
   readonly edges: EdgesRepository;
   readonly cameras: CamerasRepository;
+  readonly cameraStates: CameraStatesRepository;
   readonly users: UsersRepository;
   readonly evidence: EvidenceRepository;
   readonly events: EventsRepository;
+  readonly orgs: OrgsRepository;
+  readonly sites: SitesRepository;
+  readonly directory: DirectoryRepository;
   /** Runs `fn` in one transaction (nested calls become savepoints); commits when it returns. */
   transaction<T>(fn: () => T): T;
 }
@@ -24,9 +32,13 @@ export function createRepositories(db: Database): Repositories {
   return {
     edges: new EdgesRepository(db),
     cameras: new CamerasRepository(db),
+    cameraStates: new CameraStatesRepository(db),
     users: new UsersRepository(db),
     evidence: new EvidenceRepository(db),
     events: new EventsRepository(db),
+    orgs: new OrgsRepository(db),
+    sites: new SitesRepository(db),
+    directory: new DirectoryRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };
 }

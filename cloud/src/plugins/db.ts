@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { openDatabase } from '../db/database.js';
 import { createRepositories, type Repositories } from '../db/repositories.js';
+import { startWalCheckpointer } from '../db/wal-checkpointer.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,13 +19,24 @@ export interface DbPluginOptions {
   dataDir: string;
 }
 
-/** Opens and migrates the database, decorates `db` and `repos`, closes the database last on shutdown. */
+/** How often the background thread checkpoints the WAL into the database file. */
+const CHECKPOINT_EVERY_MS = 250;
+
+/**
+ * Opens and migrates the database, decorates `db` and `repos`, checkpoints the WAL from a worker
+ * thread (so ingest commits never pay for it), and closes the database last on shutdown.
+ */
 export default fp(
   async function dbPlugin(app: FastifyInstance, opts: DbPluginOptions) {
     const db = openDatabase(opts.dataDir);
     app.decorate('db', db);
     app.decorate('repos', createRepositories(db));
-    app.addHook('onClose', () => {
+    const checkpointer = startWalCheckpointer(db, {
+      everyMs: CHECKPOINT_EVERY_MS,
+      onError: (err) => app.log.error({ err }, 'background WAL checkpoint failed; SQLite checkpoints on its own again'),
+    });
+    app.addHook('onClose', async () => {
+      await checkpointer.stop();
       db.close();
     });
   },

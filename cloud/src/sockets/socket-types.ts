@@ -1,4 +1,4 @@
-import type { Namespace, Server } from 'socket.io';
+import type { Namespace, Server, Socket } from 'socket.io';
 import type {
   CloudToEdgeEvents,
   CloudToViewerEvents,
@@ -26,6 +26,9 @@ export interface ViewerSocketData {
 }
 
 export type EdgeNamespace = Namespace<Untrusted<EdgeToCloudEvents>, CloudToEdgeEvents, Record<string, never>, EdgeSocketData>;
+/** One edge's connection, as the cloud sees it. */
+export type EdgeSocket = Socket<Untrusted<EdgeToCloudEvents>, CloudToEdgeEvents, Record<string, never>, EdgeSocketData>;
+
 export type ViewerNamespace = Namespace<
   Untrusted<ViewerToCloudEvents>,
   CloudToViewerEvents,

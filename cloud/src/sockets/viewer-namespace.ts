@@ -30,8 +30,14 @@ export function attachViewerNamespace(nsp: ViewerNamespace, deps: ViewerNamespac
   nsp.on('connection', (socket) => {
     deps.log.debug({ username: socket.data.user.username, socketId: socket.id }, 'viewer connected');
   });
-  const offEvent = deps.bus.on('event', (item) => nsp.emit('event', item));
-  const offCamera = deps.bus.on('camera', (item) => nsp.emit('camera', item));
+  // Encoding a broadcast costs as much as storing the event: skip it while no viewer is connected.
+  // (With a cluster adapter, viewers on other nodes would need the broadcast regardless.)
+  const offEvent = deps.bus.on('event', (item) => {
+    if (nsp.sockets.size > 0) nsp.emit('event', item);
+  });
+  const offCamera = deps.bus.on('camera', (item) => {
+    if (nsp.sockets.size > 0) nsp.emit('camera', item);
+  });
   return () => {
     offEvent();
     offCamera();

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventMessage } from '../../../protocol/index.js';
@@ -46,6 +46,11 @@ export interface Outbox {
   /** Moves a message the cloud refused for good out of the queue, keeping it for inspection. */
   reject(id: number, reason: string): void;
   noteAttempt(id: number, error: string): void;
+  /**
+   * Gives up on an evidence file that is gone from disk (deleted by hand, or a crash inside the quota
+   * step): its messages go out without it instead of blocking the queue forever. Counted as a drop.
+   */
+  dropMissingEvidence(sha256: string): void;
   size(): number;
   stats(): OutboxStats;
   close(): void;
@@ -147,6 +152,13 @@ export function openSqliteOutbox(dataDir: string, opts: { maxBytes?: number } = 
     }
   });
 
+  // A crash inside enqueue() or ack() leaves a file no queued message refers to: a torn `.tmp` write,
+  // a complete file whose row was never committed, or one whose row ack() deleted just before it. Nothing
+  // else would ever delete it and the quota does not count it, so it is removed here, before any enqueue.
+  for (const name of readdirSync(evidenceDir)) {
+    if ((refs.get(name)?.n ?? 0) === 0) rmSync(fileOf(name), { force: true });
+  }
+
   /** Puts a file in place under its sha256: write-then-rename, so a crash leaves no torn file. */
   function store(ev: EvidenceInput): number {
     const target = fileOf(ev.sha256);
@@ -204,6 +216,10 @@ export function openSqliteOutbox(dataDir: string, opts: { maxBytes?: number } = 
     },
     noteAttempt(id, error) {
       attempt.run(error.slice(0, 500), id);
+    },
+    dropMissingEvidence(sha256) {
+      markDropped.run(sha256);
+      bump.run('dropped_files', 1);
     },
     size: () => count.get()?.n ?? 0,
     stats: () => ({

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { io, type Socket } from 'socket.io-client';
 import type { Logger } from 'pino';
@@ -38,6 +38,12 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set(['BAD_MESSAGE', 'FORBIDDEN', '
 
 type EdgeSocket = Socket<CloudToEdgeEvents, EdgeToCloudEvents>;
 
+/** How many uploaded sha256s the uplink remembers to skip re-uploads. */
+const UPLOADED_MEMORY = 4096;
+
+/** Pause before reconnecting after the cloud closed the connection: it is usually still shutting down. */
+const SERVER_DISCONNECT_RETRY_MS = 1000;
+
 /**
  * Drains the outbox to the cloud over socket.io: evidence first over HTTP, then the message with an ack.
  * One message in flight at a time keeps per-event order; anything not acknowledged is resent after a
@@ -71,8 +77,26 @@ export class SocketUplink {
       this.stats.connected = false;
       this.ready = false;
       opts.logger.warn({ reason }, 'uplink disconnected');
+      // socket.io reconnects by itself after a lost connection but not after the server closed the
+      // socket, which the cloud does to every edge when it shuts down (a restart, a deploy): without
+      // this the edge would queue forever. A revoked edge is refused at the next handshake (see connect_error).
+      if (reason === 'io server disconnect' && !this.stopped) {
+        setTimeout(() => {
+          if (!this.stopped && !this.socket.active) this.socket.connect();
+        }, SERVER_DISCONNECT_RETRY_MS).unref();
+      }
     });
-    this.socket.on('connect_error', (err) => opts.logger.warn({ err: err.message }, 'uplink cannot connect'));
+    this.socket.on('connect_error', (err) => {
+      opts.logger.warn({ err: err.message }, 'uplink cannot connect');
+      // socket.io retries a failed connection by itself, but not a handshake the cloud refused (an edge not
+      // yet registered, a token being rotated, a revoked edge): retry slowly so the edge comes back once
+      // the cloud admits it, without a restart on site.
+      if (!this.socket.active && !this.stopped) {
+        setTimeout(() => {
+          if (!this.stopped && !this.socket.active) this.socket.connect();
+        }, opts.retryMaxMs).unref();
+      }
+    });
   }
 
   start(): void {
@@ -170,7 +194,14 @@ export class SocketUplink {
     try {
       for (const ev of item.evidence) {
         if (this.uploaded.has(ev.sha256)) continue;
+        if (!existsSync(outbox.evidencePath(ev.sha256))) {
+          logger.error({ eventId: item.message.id, sha256: ev.sha256 }, 'queued evidence file is missing; sending the event without it');
+          outbox.dropMissingEvidence(ev.sha256);
+          continue;
+        }
         await this.upload(ev.sha256, ev.contentType, ev.bytes);
+        // Only a hint to skip re-uploads within this run (the cloud stores each sha256 once anyway): bounded.
+        if (this.uploaded.size >= UPLOADED_MEMORY) this.uploaded.clear();
         this.uploaded.add(ev.sha256);
       }
       const res = (await this.socket.timeout(this.opts.ackTimeoutMs).emitWithAck('event', item.message)) as Ack;

@@ -1,0 +1,42 @@
+import type { ReactNode } from 'react';
+import { useSession } from '../api/session-context.js';
+import { useI18n } from '../i18n/i18n.js';
+import { useLiveData } from '../live/live-data.js';
+import { Link } from '../router/location.js';
+import type { PageDef } from '../router/pages.js';
+
+/** Brand, the role's pages, the live connection, the user, the language switch and sign-out. */
+export function TopBar({ pages, active }: { pages: readonly PageDef[]; active: string | null }): ReactNode {
+  const { t, lang, setLang } = useI18n();
+  const { session, logout } = useSession();
+  const { connection } = useLiveData();
+  return (
+    <header className="topbar">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true" />
+        <span className="brand-name">{t('app.brand')}</span>
+        <span className="brand-sub">{t('app.subtitle')}</span>
+      </div>
+      <nav className="nav" aria-label={t('nav.label')}>
+        {pages.map((p) => (
+          <Link key={p.id} to={p.path} className={p.id === active ? 'nav-link active' : 'nav-link'}>
+            {t(p.nav)}
+          </Link>
+        ))}
+      </nav>
+      <div className="topbar-right">
+        <span className="conn" data-state={connection} role="status">
+          <span className="dot" aria-hidden="true" />
+          {t(`conn.${connection}`)}
+        </span>
+        <span className="user">{session?.username}</span>
+        <button type="button" className="ghost" data-testid="lang-switch" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}>
+          {t('lang.other')}
+        </button>
+        <button type="button" className="ghost" onClick={() => logout()}>
+          {t('session.logout')}
+        </button>
+      </div>
+    </header>
+  );
+}
