@@ -17,10 +17,10 @@ import { descendantsCpu, selfCpu } from './proc-cpu.js';
 import { replaySource } from './frame-bank.js';
 
 /**
- * Size the cameras are decoded to for detection (`BENCH_DETECT_SIZE`, default 768x432 = native). The
+ * Size the cameras are decoded to for detection (`BENCH_DETECT_SIZE`, default 416x234: YOLOX-Nano's letterbox, as a detect sub-stream would be). The
  * cameras themselves always stream 768x432.
  */
-const [DETECT_W, DETECT_H] = (process.env.BENCH_DETECT_SIZE ?? '768x432').split('x').map(Number) as [number, number];
+const [DETECT_W, DETECT_H] = (process.env.BENCH_DETECT_SIZE ?? '416x234').split('x').map(Number) as [number, number];
 
 /** The uplink is not under test here: messages stay in the (real) outbox. */
 const noUplink: UplinkPort = { start() {}, notify() {}, async sendHeartbeat() {}, async stop() {} };

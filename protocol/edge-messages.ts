@@ -139,6 +139,18 @@ export const Heartbeat = Type.Object(
     at: EpochMs,
     cameras: Type.Array(CameraStatus, { maxItems: 256 }),
     backlog: Type.Integer({ minimum: 0, description: 'messages waiting in the edge outbox' }),
+    /** The outbox's disk use and what its quota dropped since it was created (evidence only: events are kept). */
+    outbox: Type.Optional(
+      Type.Object(
+        {
+          evidenceBytes: Type.Integer({ minimum: 0 }),
+          droppedFiles: Type.Integer({ minimum: 0 }),
+          droppedBytes: Type.Integer({ minimum: 0 }),
+          rejected: Type.Integer({ minimum: 0, description: 'messages the cloud refused for good, kept aside on the edge' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -129,6 +129,20 @@ export type LiveViewResponse = Static<typeof LiveViewResponse>;
 export const RowId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
 /** An edge as the administrator sees it; its token is never shown again after creation. */
+/** An edge's outbox, as its heartbeat reported it. */
+export const EdgeOutboxReport = Type.Object(
+  {
+    at: EpochMs,
+    backlog: Type.Integer({ minimum: 0 }),
+    evidenceBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    droppedFiles: Type.Optional(Type.Integer({ minimum: 0 })),
+    droppedBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    rejected: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type EdgeOutboxReport = Static<typeof EdgeOutboxReport>;
+
 export const EdgeItem = Type.Object(
   {
     id: Id,
@@ -141,6 +155,8 @@ export const EdgeItem = Type.Object(
     connected: Type.Boolean(),
     /** Cameras this edge has declared. */
     cameras: Type.Integer({ minimum: 0 }),
+    /** The edge's store-and-forward queue as of its last heartbeat; null before the first one. */
+    outbox: Type.Union([EdgeOutboxReport, Type.Null()]),
   },
   { additionalProperties: false },
 );

@@ -125,7 +125,8 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
 
   uplink.start();
   const heartbeat = setInterval(() => {
-    void uplink.sendHeartbeat({ edgeId: config.edgeId, at: Date.now(), cameras: status(), backlog: outbox.size() });
+    const { backlog, evidenceBytes, droppedFiles, droppedBytes, rejected } = outbox.stats();
+    void uplink.sendHeartbeat({ edgeId: config.edgeId, at: Date.now(), cameras: status(), backlog, outbox: { evidenceBytes, droppedFiles, droppedBytes, rejected } });
   }, config.cloud.heartbeatIntervalMs);
   heartbeat.unref();
   logger.info({ cameras: runs.map((r) => r.camera.id), version: deps.version }, 'edge pipeline started');

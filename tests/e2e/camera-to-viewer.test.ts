@@ -15,6 +15,7 @@ import {
   type Ack,
   type CloudToViewerEvents,
   type EventItem,
+  type EdgeListResponse,
   type EventListResponse,
   type ViewerToCloudEvents,
 } from '../../protocol/index.js';
@@ -107,6 +108,11 @@ describe('RTSP camera to browser alert', () => {
     expect(stored).toMatchObject({ cameraId: 'street-1', type: 'presence', label: 'person' });
     expect(stored?.startedAt).toBe(alert.startedAt);
     expect(edge.pipeline.status()[0]).toMatchObject({ cameraId: 'street-1', state: 'streaming' });
+
+    // The edge's heartbeats tell the cloud how its store-and-forward queue is doing.
+    const edges = (await (await fetch(`${base}/api/edges`, { headers: auth })).json()) as EdgeListResponse;
+    const mine = edges.items.find((e) => e.id === 'edge-e2e');
+    expect(mine).toMatchObject({ connected: true, outbox: { backlog: expect.any(Number), droppedFiles: 0, rejected: 0 } });
   }, 90_000);
 
   it('refuses a schema-violating event from an edge with an error ack and stores nothing', async () => {

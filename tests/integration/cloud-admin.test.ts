@@ -72,7 +72,7 @@ describe('cloud administration: edges, orgs, sites, directory, history and KPIs'
     it('creates an edge and shows its token once, storing only its hash', async () => {
       const res = await cloud.api<EdgeCreateResponse>('POST', '/api/edges', { id: 'edge-a' });
       expect(res.status).toBe(201);
-      expect(res.body.edge).toEqual({ id: 'edge-a', source: 'api', createdAt: expect.any(Number), revokedAt: null, lastSeenAt: null, connected: false, cameras: 0 });
+      expect(res.body.edge).toEqual({ id: 'edge-a', source: 'api', createdAt: expect.any(Number), revokedAt: null, lastSeenAt: null, connected: false, cameras: 0, outbox: null });
       token = res.body.token;
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const row = cloud.app.db.prepare<[string], { token_hash: string }>('SELECT token_hash FROM edges WHERE id = ?').get('edge-a');

@@ -1,6 +1,7 @@
 import {
   CodedError,
   type EdgeHello,
+  type EdgeOutboxReport,
   type EventItem,
   type EventMessage,
   type Heartbeat,
@@ -32,12 +33,20 @@ export type OwnerCache = Map<string, string>;
  * told is returned as an {@link AfterCommit} for the caller to run once the commit succeeded.
  */
 export class EdgeIngest {
+  /** The latest outbox report of each edge (backlog, quota drops), from its heartbeats; not history. */
+  private readonly outboxes = new Map<string, EdgeOutboxReport>();
+
   constructor(
     private readonly repos: Repositories,
     private readonly bus: CloudBus,
     private readonly health: CameraHealthService,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** What the edge last said about its store-and-forward queue, if it has sent a heartbeat. */
+  outboxOf(edgeId: string): EdgeOutboxReport | undefined {
+    return this.outboxes.get(edgeId);
+  }
 
   /** Registers the edge's cameras. A camera id already owned by another edge refuses the whole hello. */
   hello(edgeId: string, msg: EdgeHello): AfterCommit {
@@ -104,6 +113,7 @@ export class EdgeIngest {
    */
   heartbeat(edgeId: string, msg: Heartbeat): AfterCommit {
     assertSameEdge(edgeId, msg.edgeId);
+    this.outboxes.set(edgeId, { at: msg.at, backlog: msg.backlog, ...msg.outbox });
     const owners: OwnerCache = new Map();
     const seen = new Set<string>();
     for (const status of msg.cameras) {

@@ -27,7 +27,11 @@ const TOKEN_BYTES = 32;
 const edgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireUser);
   app.addHook('onRequest', requireAdmin);
-  const view = (edge: EdgeRecord): EdgeItem => ({ ...edge, connected: app.edgeConnections.isConnected(edge.id) });
+  const view = (edge: EdgeRecord): EdgeItem => ({
+    ...edge,
+    connected: app.edgeConnections.isConnected(edge.id),
+    outbox: app.ingest.messages.outboxOf(edge.id) ?? null,
+  });
 
   app.get('/api/edges', { schema: { response: { 200: EdgeListResponse, '4xx': ErrorReply } } }, async () => ({
     items: app.repos.edges.list().map(view),
