@@ -7,11 +7,13 @@
  * MINGLIANG_DATA_DIR (./data), MINGLIANG_MODELS_DIR, MINGLIANG_MEDIA_DIR, MINGLIANG_RTSP_PORT (free port).
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { ConfigError } from '../common/config-loader.js';
-import { repoRoot } from '../common/env.js';
+import { modelsDir, repoRoot } from '../common/env.js';
+import { loadManifest } from '../models/manifest.js';
 import { buildApp } from '../cloud/src/app.js';
 import { loadCloudConfig } from '../cloud/src/config.js';
 import { loadEdgeConfig } from '../edge/src/config.js';
@@ -28,6 +30,16 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'mingliang', level: process.env.LOG_LEVEL ?? 'warn' });
   const env: Record<string, string | undefined> = { ...process.env };
   env.MINGLIANG_EDGE_TOKEN ||= randomBytes(24).toString('base64url');
+  // Without MINGLIANG_MODELS_DIR the weights belong in models/ (npm run models:fetch puts them there); a
+  // checkout beside the shared assets finds them in ../shared/models, as it finds its footage.
+  if (!env.MINGLIANG_MODELS_DIR) {
+    const weights = loadManifest('coco-yolox-nano').weights;
+    const shared = path.join(repoRoot, '..', 'shared', 'models');
+    if (!existsSync(path.join(modelsDir(env), weights)) && existsSync(path.join(shared, weights))) {
+      env.MINGLIANG_MODELS_DIR = shared;
+      say(`models: ${shared} (MINGLIANG_MODELS_DIR not set and models/ has no weights)`);
+    }
+  }
 
   const streamsCfg = loadStreamsConfig(path.join(repoRoot, 'streams', 'cameras.yaml'), { env });
   const cloudCfg = loadCloudConfig(path.join(repoRoot, 'cloud', 'config.example.yaml'), env);
