@@ -113,7 +113,8 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
           cameraId: camera.id,
           url: camera.record.url || camera.url,
           rtspTransport: camera.transport,
-          dir: path.join(config.dataDir, 'segments', camera.id),
+          // Absolute: the concat playlists that assemble clips refuse relative segment paths.
+          dir: path.resolve(config.dataDir, 'segments', camera.id),
           segmentSeconds: camera.record.segmentSeconds,
           bufferSeconds: camera.record.bufferSeconds,
           maxBytes: camera.record.maxBytes,

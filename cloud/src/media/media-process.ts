@@ -187,7 +187,9 @@ export class MediaProcess implements MediaRelay {
     }
     if (this.stopping) return;
     const startedAt = Date.now();
-    const child = fork(entry.file, [], { execArgv: entry.execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // Own process group: a terminal's Ctrl-C reaches the cloud only, which stops the child in order
+    // (the child also exits when its IPC channel to the cloud closes).
+    const child = fork(entry.file, [], { execArgv: entry.execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
     this.child = child;
     const log = this.log.child({ mediaPid: child.pid });
     const stderrTail: string[] = [];
