@@ -55,7 +55,7 @@ export function ffmpegSource(camera: CameraConfig, logger: Logger): CameraSource
         state: st.state,
         ...(st.reason !== undefined ? { reason: st.reason } : {}),
         since: st.since,
-        captureFps: Math.round(stats.captureFps * 100) / 100,
+        captureFps: stats.captureFps,
         droppedFrames: stats.droppedFrames,
         restarts: stats.restarts,
         ...(stats.lastFrameAt !== undefined ? { lastFrameAt: stats.lastFrameAt } : {}),

@@ -89,9 +89,13 @@ export class EventEvidence {
     this.pendingClips.add(job);
   }
 
-  /** Waits for clips still being assembled; later requests assemble what is recorded instead of waiting. */
-  async drain(): Promise<void> {
+  /** From now on clip requests assemble what is recorded instead of waiting for post-capture (shutdown). */
+  stopWaiting(): void {
     this.shuttingDown = true;
+  }
+
+  /** Waits for every clip still being assembled. */
+  async drain(): Promise<void> {
     await Promise.all([...this.pendingClips]);
   }
 

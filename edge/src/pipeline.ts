@@ -141,9 +141,8 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
       await Promise.all(runs.map((r) => r.loop));
       // Close open events so the cloud does not show them as running forever; their clips take what is recorded.
       const at = Date.now();
-      const drained = evidence.drain();
+      evidence.stopWaiting();
       for (const r of runs) for (const hit of r.analysis.rules.flush('edge_stopped', at)) await evidence.emit(hit, r.camera, r.recorder);
-      await drained;
       await evidence.drain();
       await Promise.all(runs.map((r) => r.recorder?.stop()));
       await uplink.stop();

@@ -8,7 +8,7 @@ import { EDGE_VERSION, startEdgeNode, type EdgeNode } from '../../edge/src/edge-
 import { SocketUplink } from '../../edge/src/uplink/index.js';
 import { startCameraSimulator, type CameraSimulator } from '../../streams/simulator.js';
 import { tempDir, testLogger, testMediaDir, testModelsDir, waitFor } from '../support/harness.js';
-import { CloudProcess, deliveryProblems, freePort, outboxFiles, produced, type ProducedMessage, type StoredEvent } from '../support/processes.js';
+import { CloudProcess, deliveryProblems, parkingLotFaultCamera, freePort, outboxFiles, produced, type ProducedMessage, type StoredEvent } from '../support/processes.js';
 
 /**
  * The cloud process goes away (SIGTERM, then SIGKILL) for OUTAGE_MS while an edge keeps turning a real
@@ -55,22 +55,7 @@ describe.skipIf(!HAVE_ASSETS)('a cloud outage loses and duplicates nothing', () 
         cloud: { url: cloud.base, token, heartbeatIntervalMs: 1000, ackTimeoutMs: 3000, retryMaxMs: 2000 },
         models: { dir: testModelsDir(), intraOpThreads: 1 },
         cameras: [
-          {
-            id: CAMERA,
-            name: 'Parking lot',
-            url: sim.urls[CAMERA],
-            detect: { width: 768, height: 432, fps: 4 },
-            models: ['coco-yolox-nano'],
-            // Every analysed frame is detected: no event waits for motion.
-            motion: { enabled: false },
-            health: { enabled: false },
-            record: { enabled: true, segmentSeconds: 1, bufferSeconds: 20, preSeconds: 1, postSeconds: 1, maxClipSeconds: 10 },
-            // Low thresholds (the top-down view gives weak scores) and short events, so they come often.
-            rules: [
-              { id: 'vehicle-present', type: 'presence', classes: ['car', 'truck', 'bus', 'motorcycle'], minScore: 0.15, enterFrames: 2, exitFrames: 3, updateIntervalMs: 1000, maxDurationMs: 3000 },
-              { id: 'person-present', type: 'presence', classes: ['person', 'bicycle'], minScore: 0.2, enterFrames: 2, exitFrames: 3, updateIntervalMs: 1000, maxDurationMs: 3000 },
-            ],
-          },
+          parkingLotFaultCamera(CAMERA, sim.urls[CAMERA] ?? '', 3000, { bufferSeconds: 20, preSeconds: 1, postSeconds: 1, maxClipSeconds: 10 }),
         ],
       },
       'fault-cloud-outage',

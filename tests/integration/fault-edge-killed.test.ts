@@ -14,6 +14,7 @@ import {
   isRunning,
   NodeChild,
   outboxFiles,
+  parkingLotFaultCamera,
   readOutbox,
   writeYaml,
   type OutboxRow,
@@ -215,22 +216,8 @@ describe.skipIf(!HAVE_ASSETS)('an edge killed during an evidence upload', () => 
       cloud: { url: `http://127.0.0.1:${proxy.port}`, token, heartbeatIntervalMs: 1000, ackTimeoutMs: 3000, retryMaxMs: 2000 },
       models: { dir: testModelsDir(), intraOpThreads: 1 },
       cameras: [
-        {
-          id: CAMERA,
-          name: 'Parking lot',
-          url: sim.urls[CAMERA],
-          detect: { width: 768, height: 432, fps: 4 },
-          models: ['coco-yolox-nano'],
-          motion: { enabled: false },
-          health: { enabled: false },
-          // Pre- and post-capture of 2 s around 4 s events: clips of about 1 MB.
-          record: { enabled: true, segmentSeconds: 1, bufferSeconds: 30, preSeconds: 2, postSeconds: 2, maxClipSeconds: 15 },
-          // Low thresholds: the top-down parking lot gives weak scores, and events should come often.
-          rules: [
-            { id: 'vehicle-present', type: 'presence', classes: ['car', 'truck', 'bus', 'motorcycle'], minScore: 0.15, enterFrames: 2, exitFrames: 3, updateIntervalMs: 1000, maxDurationMs: 4000 },
-            { id: 'person-present', type: 'presence', classes: ['person', 'bicycle'], minScore: 0.2, enterFrames: 2, exitFrames: 3, updateIntervalMs: 1000, maxDurationMs: 4000 },
-          ],
-        },
+        // Pre- and post-capture of 2 s around 4 s events: clips of about 1 MB.
+        parkingLotFaultCamera(CAMERA, sim.urls[CAMERA] ?? '', 4000, { bufferSeconds: 30, preSeconds: 2, postSeconds: 2, maxClipSeconds: 15 }),
       ],
     });
   }, 90_000);

@@ -456,3 +456,25 @@ export function outboxFiles(edgeDataDir: string): string[] {
   const dir = path.join(edgeDataDir, 'outbox-evidence');
   return existsSync(dir) ? readdirSync(dir) : [];
 }
+
+/**
+ * The camera both fault tests run: the Intel parking lot with every analysed frame detected, low thresholds
+ * (the top-down view gives weak scores) and short events, so events and clips come often.
+ */
+export function parkingLotFaultCamera(id: string, url: string, eventMs: number, record: { preSeconds: number; postSeconds: number; bufferSeconds: number; maxClipSeconds: number }) {
+  const presence = { type: 'presence', minScore: 0.15, enterFrames: 2, exitFrames: 3, updateIntervalMs: 1000, maxDurationMs: eventMs };
+  return {
+    id,
+    name: 'Parking lot',
+    url,
+    detect: { width: 768, height: 432, fps: 4 },
+    models: ['coco-yolox-nano'],
+    motion: { enabled: false },
+    health: { enabled: false },
+    record: { enabled: true, segmentSeconds: 1, ...record },
+    rules: [
+      { ...presence, id: 'vehicle-present', classes: ['car', 'truck', 'bus', 'motorcycle'] },
+      { ...presence, id: 'person-present', classes: ['person', 'bicycle'], minScore: 0.2 },
+    ],
+  };
+}

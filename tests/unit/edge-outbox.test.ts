@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ describe('sqlite outbox', () => {
     const first = box.peek();
     expect(first?.message.seq).toBe(0);
     expect(first?.evidence.map((e) => e.sha256)).toEqual([sha]);
-    expect(box.readEvidence(sha).toString()).toBe('jpg');
+    expect(readFileSync(box.evidencePath(sha)).toString()).toBe('jpg');
     box.noteAttempt(first!.id, 'timeout');
     expect(box.peek()?.attempts).toBe(1);
     box.ack(first!.id);

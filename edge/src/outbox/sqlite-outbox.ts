@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventMessage } from '../../../protocol/index.js';
@@ -40,7 +40,6 @@ export interface Outbox {
   peek(): OutboxItem | undefined;
   /** Path of a queued evidence file (uploads stream it from disk). */
   evidencePath(sha256: string): string;
-  readEvidence(sha256: string): Buffer;
   /** Removes a delivered message and any evidence file no other queued message refers to. */
   ack(id: number): void;
   /** Moves a message the cloud refused for good out of the queue, keeping it for inspection. */
@@ -205,9 +204,6 @@ export function openSqliteOutbox(dataDir: string, opts: { maxBytes?: number } = 
       };
     },
     evidencePath: fileOf,
-    readEvidence(sha256) {
-      return readFileSync(fileOf(sha256));
-    },
     ack(id) {
       dropFilesIfUnused(removeRow(id));
     },

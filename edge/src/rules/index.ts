@@ -11,4 +11,3 @@ export * from './presets.js';
 export * from './resolved-rule.js';
 export * from './resolve-rules.js';
 export * from './rule-engine.js';
-export { PresenceRule } from './presence-rule.js';
