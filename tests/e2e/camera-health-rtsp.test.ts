@@ -11,6 +11,7 @@ import { CloudUnderTest, testCloudConfig } from '../support/cloud-under-test.js'
 const CLIP = 'videos/intel-person-bicycle-car-gop1s-noaudio.ts';
 const CAMERAS = ['kitchen-1', 'kitchen-2', 'kitchen-3'];
 const VICTIM = 'kitchen-2';
+const STALL_MS = 3000;
 const HEARTBEAT_MS = 1000;
 const ADMIN = 'rtsp-health-admin-pw';
 
@@ -50,7 +51,9 @@ describe('RTSP source killed and restored, as the cloud sees it', () => {
           url: sim.urls[id],
           detect: { width: 640, height: 360, fps: 2 },
           // A small stall timeout so the outage shows quickly; the cloud sees it with the next heartbeat.
-          stallTimeoutMs: 2000,
+          // Not smaller: on this 2-core box (3 decoders, 3 recorders, YOLOX) an untouched camera's frames
+          // were measured to pause for 2.2 s under CPU load, which is starvation, not the victim's outage.
+          stallTimeoutMs: STALL_MS,
           models: ['coco-yolox-nano'],
           rules: [{ id: 'person-present', type: 'presence', classes: ['person'], minScore: 0.5 }],
         })),
@@ -86,7 +89,7 @@ describe('RTSP source killed and restored, as the cloud sees it', () => {
           if (states.get(id) !== 'streaming') problems.push(`cloud shows ${id} ${states.get(id)} at +${now}`);
           const local = edge.pipeline.status().find((s) => s.cameraId === id);
           if (local?.state !== 'streaming') problems.push(`edge shows ${id} ${local?.state}`);
-          if (!local?.lastFrameAt || now - local.lastFrameAt > 2000) problems.push(`${id}: no frame for ${now - (local?.lastFrameAt ?? 0)} ms`);
+          if (!local?.lastFrameAt || now - local.lastFrameAt > STALL_MS) problems.push(`${id}: no frame for ${now - (local?.lastFrameAt ?? 0)} ms`);
         }
         samples += 1;
         await new Promise((r) => setTimeout(r, 250));
