@@ -75,7 +75,7 @@ export default fp(
       setHeaders(res, filePath) {
         // Vite puts a content hash in every name under assets/: such a file never changes.
         const immutable = path.relative(opts.root, filePath).startsWith(`assets${path.sep}`);
-        res.setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+        res.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
 
