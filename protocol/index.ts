@@ -4,3 +4,6 @@ export * from './edge-messages.js';
 export * from './rest.js';
 export * from './socket-events.js';
 export * from './validate.js';
+export * from './access.js';
+export * from './users.js';
+export * from './workflow.js';

@@ -21,8 +21,6 @@ export const LoginRequest = Type.Object(
 );
 export type LoginRequest = Static<typeof LoginRequest>;
 
-export const LoginResponse = Type.Object({ token: Type.String() }, { additionalProperties: false });
-export type LoginResponse = Static<typeof LoginResponse>;
 
 /** Every REST error reply. */
 export const ErrorReply = Type.Object({ error: ErrorBody }, { additionalProperties: false });

@@ -8,15 +8,21 @@ import type { CloudConfig } from './config.js';
 import type { Repositories } from './db/repositories.js';
 import { drainConnectionsOnClose } from './http/drain-on-close.js';
 import { installErrorHandling } from './http/error-handler.js';
+import archivePlugin from './plugins/archive.js';
 import authPlugin from './plugins/auth.js';
 import busPlugin from './plugins/bus.js';
 import cameraHealthPlugin from './plugins/camera-health.js';
+import cameraRulesPlugin from './plugins/camera-rules.js';
 import dbPlugin from './plugins/db.js';
 import evidencePlugin from './plugins/evidence.js';
 import ingestPlugin from './plugins/ingest.js';
+import integrationsPlugin from './plugins/integrations.js';
 import mediaPlugin from './plugins/media.js';
+import openapiPlugin from './plugins/openapi.js';
 import socketsPlugin from './plugins/sockets.js';
 import webPlugin, { DEFAULT_WEB_ROOT } from './plugins/web.js';
+import workflowPlugin from './plugins/workflow.js';
+import auditRoutes from './routes/audit.js';
 import authRoutes from './routes/auth.js';
 import cameraDirectoryRoutes from './routes/camera-directory.js';
 import cameraHealthRoutes from './routes/camera-health.js';
@@ -29,6 +35,8 @@ import liveRoutes from './routes/live.js';
 import orgRoutes from './routes/orgs.js';
 import siteRoutes from './routes/sites.js';
 import statsRoutes from './routes/stats.js';
+import userRoutes from './routes/users.js';
+import violationStatsRoutes from './routes/violation-stats.js';
 
 /** Handles of a built app, for main.ts and tests. */
 export interface MingliangRuntime {
@@ -78,6 +86,8 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
   });
 
   try {
+    // First: it collects every route registered after it into the OpenAPI document.
+    await app.register(openapiPlugin);
     await app.register(dbPlugin, { dataDir });
     await app.register(busPlugin);
     await app.register(authPlugin, { auth: config.auth, edges: config.edges, dataDir });
@@ -86,8 +96,14 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
     await app.register(ingestPlugin, { ingest: config.ingest });
     await app.register(socketsPlugin);
     await app.register(mediaPlugin, { media: config.media, dataDir });
+    await app.register(workflowPlugin);
+    await app.register(integrationsPlugin);
+    await app.register(archivePlugin);
+    await app.register(cameraRulesPlugin);
     await app.register(healthRoutes);
     await app.register(authRoutes);
+    await app.register(userRoutes);
+    await app.register(auditRoutes);
     await app.register(eventRoutes);
     await app.register(cameraRoutes);
     await app.register(edgeEvidenceRoutes, { maxBytes: config.evidence.maxBytes });
@@ -97,6 +113,7 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
     await app.register(cameraDirectoryRoutes);
     await app.register(cameraHealthRoutes);
     await app.register(statsRoutes);
+    await app.register(violationStatsRoutes);
     await app.register(liveRoutes);
     await app.register(webPlugin, { root: opts.webRoot ?? DEFAULT_WEB_ROOT });
     app.decorate('mingliang', {

@@ -1,10 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { CameraItem, EventItem } from '../../protocol/index.js';
+import type { CameraItem, EventItem, NoticeItem, WorkflowUpdate } from '../../protocol/index.js';
 
 /** What changed in stored state, published after the change is committed. */
 export interface CloudBusEvents {
   event: EventItem;
   camera: CameraItem;
+  /** A workflow transition (and the item's state after it). */
+  workflow: WorkflowUpdate;
+  /** A stored notice to an org, a site or a user. */
+  notice: NoticeItem;
 }
 
 type Listener<T> = (payload: T) => void;
@@ -18,6 +22,8 @@ export class CloudBus {
   private readonly listeners: { [K in keyof CloudBusEvents]: Set<Listener<CloudBusEvents[K]>> } = {
     event: new Set(),
     camera: new Set(),
+    workflow: new Set(),
+    notice: new Set(),
   };
 
   constructor(private readonly log: FastifyBaseLogger) {}

@@ -1,4 +1,7 @@
 import Type, { type Static } from 'typebox';
+import { ArchiveConfig } from './archive/archive-config.js';
+import { IntegrationsConfig } from './integrations/integrations-config.js';
+import { WorkflowConfig } from './workflow/workflow-config.js';
 import { loadConfigFile, parseConfig, type ConfigProblem } from '../../common/config-loader.js';
 import { Id } from '../../protocol/index.js';
 
@@ -56,9 +59,17 @@ const AuthConfig = Type.Object(
     }),
     tokenTtlSeconds: Type.Integer({
       minimum: 60,
-      maximum: 30 * 24 * 3600,
-      default: 12 * 3600,
-      description: 'Lifetime of a user token issued by POST /api/auth/login, in seconds.',
+      maximum: 24 * 3600,
+      default: 15 * 60,
+      description:
+        'Lifetime of a user access token, in seconds. Short: the viewer renews it with its refresh token, ' +
+        'and a disabled user or a changed role takes effect at once anyway (every request re-reads the user).',
+    }),
+    refreshTtlSeconds: Type.Integer({
+      minimum: 300,
+      maximum: 90 * 24 * 3600,
+      default: 7 * 24 * 3600,
+      description: 'Lifetime of a refresh token (one login session without activity), in seconds.',
     }),
     admin: AdminConfig,
   },
@@ -277,6 +288,9 @@ export const CloudConfigSchema = Type.Object(
     health: HealthConfig,
     ingest: IngestConfig,
     media: MediaConfig,
+    workflow: WorkflowConfig,
+    integrations: IntegrationsConfig,
+    archive: ArchiveConfig,
   },
   { additionalProperties: false },
 );

@@ -34,7 +34,7 @@ describe('cloud config', () => {
       server: { host: '127.0.0.1', port: 8080 },
       dataDir: './data/cloud',
       logLevel: 'info',
-      auth: { jwtSecret: '', tokenTtlSeconds: 43_200, admin: { username: 'admin', password: '' } },
+      auth: { jwtSecret: '', tokenTtlSeconds: 900, refreshTtlSeconds: 604_800, admin: { username: 'admin', password: '' } },
       edges: [],
       evidence: { maxBytes: 64 * 1024 * 1024 },
       health: { heartbeatIntervalMs: 5000, missedHeartbeats: 3, sweepIntervalMs: 1000 },
@@ -55,6 +55,9 @@ describe('cloud config', () => {
         alwaysOnCameras: [],
         logLevel: 'warn',
       },
+      workflow: {},
+      integrations: {},
+      archive: {},
     });
     expect(Object.isFrozen(config.server)).toBe(true);
   });

@@ -14,7 +14,7 @@ import { streamKeyFor } from '../../cloud/src/media/stream-urls.js';
 import { CodedError, type Ack, type RelayStartCommand, type RelayStopCommand } from '../../protocol/index.js';
 
 const KEY = randomBytes(32);
-const USER: AuthUser = { id: 7, username: 'ops', role: 'admin' };
+const USER: AuthUser = { id: 7, username: 'ops', role: 'admin', orgId: null, siteId: null };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A media server that reports what the test tells it to. */

@@ -1,4 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import { MEDIA_ARCHIVE_MIGRATION_SQL } from '../archive/archive-schema.js';
+import { CAMERA_RULES_MIGRATION_SQL } from '../camera-rules/camera-rules-schema.js';
+import { WORKFLOW_MIGRATION_SQL } from '../workflow/workflow-schema.js';
 
 /** One schema step. Versions are 1, 2, 3, … in order; a shipped migration is never edited, only followed. */
 export interface Migration {
@@ -187,6 +190,61 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX live_views_open ON live_views(ended_at) WHERE ended_at IS NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'roles and scopes, refresh tokens, append-only audit log',
+    sql: `
+      -- A user's scope: operators and regulators see the subtree of org_id, site users only site_id.
+      -- ALTER TABLE cannot add a CHECK on role; the repository admits only the protocol's roles.
+      ALTER TABLE users ADD COLUMN org_id INTEGER REFERENCES orgs(id);
+      ALTER TABLE users ADD COLUMN site_id INTEGER REFERENCES sites(id);
+      ALTER TABLE users ADD COLUMN display_name TEXT;
+      ALTER TABLE users ADD COLUMN phone TEXT;
+      CREATE INDEX users_org ON users(org_id) WHERE org_id IS NOT NULL;
+      CREATE INDEX users_site ON users(site_id) WHERE site_id IS NOT NULL;
+
+      -- Refresh tokens: opaque, stored as SHA-256, rotated on every use. Presenting a token that was
+      -- already rotated revokes its whole family (a stolen token replayed after the owner used it).
+      CREATE TABLE refresh_tokens (
+        id          INTEGER PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES users(id),
+        family      TEXT NOT NULL,
+        token_hash  TEXT NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        used_at     INTEGER,
+        revoked_at  INTEGER
+      ) STRICT;
+      CREATE INDEX refresh_tokens_family ON refresh_tokens(family);
+      CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id);
+
+      -- Who did what: logins, live views, evidence downloads, exports, workflow and admin changes.
+      CREATE TABLE audit_log (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        user_id     INTEGER,
+        username    TEXT,
+        role        TEXT,
+        action      TEXT NOT NULL,
+        target_kind TEXT,
+        target_id   TEXT,
+        outcome     TEXT NOT NULL CHECK (outcome IN ('ok', 'denied', 'failed')),
+        client_ip   TEXT,
+        detail_json TEXT
+      ) STRICT;
+      CREATE INDEX audit_log_at ON audit_log(at, id);
+      CREATE INDEX audit_log_user_at ON audit_log(user_id, at);
+      CREATE INDEX audit_log_action_at ON audit_log(action, at);
+      -- Append-only: the database itself refuses to rewrite history.
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    `,
+  },
+  { version: 5, name: 'closed-loop workflow', sql: WORKFLOW_MIGRATION_SQL },
+  { version: 6, name: 'recording requests and evidence exports', sql: MEDIA_ARCHIVE_MIGRATION_SQL },
+  { version: 7, name: 'camera rules managed in the cloud', sql: CAMERA_RULES_MIGRATION_SQL },
 ];
 
 /** The schema version this build expects. */

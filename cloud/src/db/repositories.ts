@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { AuditRepository } from './audit-repo.js';
 import { CameraStatesRepository } from './camera-states-repo.js';
 import { CamerasRepository } from './cameras-repo.js';
 import { DirectoryRepository } from './directory-repo.js';
@@ -6,6 +7,7 @@ import { EdgesRepository } from './edges-repo.js';
 import { EventsRepository } from './events-repo.js';
 import { EvidenceRepository } from './evidence-repo.js';
 import { OrgsRepository } from './orgs-repo.js';
+import { RefreshTokensRepository } from './refresh-tokens-repo.js';
 import { SitesRepository } from './sites-repo.js';
 import { UsersRepository } from './users-repo.js';
 
@@ -23,6 +25,8 @@ export interface Repositories {
   readonly orgs: OrgsRepository;
   readonly sites: SitesRepository;
   readonly directory: DirectoryRepository;
+  readonly refreshTokens: RefreshTokensRepository;
+  readonly audit: AuditRepository;
   /** Runs `fn` in one transaction (nested calls become savepoints); commits when it returns. */
   transaction<T>(fn: () => T): T;
 }
@@ -39,6 +43,8 @@ export function createRepositories(db: Database): Repositories {
     orgs: new OrgsRepository(db),
     sites: new SitesRepository(db),
     directory: new DirectoryRepository(db),
+    refreshTokens: new RefreshTokensRepository(db),
+    audit: new AuditRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };
 }
