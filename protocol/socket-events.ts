@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox';
 import type { Ack } from './ack.js';
 import { EpochMs, Id, type EdgeHello, type EventMessage, type Heartbeat } from './edge-messages.js';
 import type { CameraItem, EventItem } from './rest.js';
+import type { NoticeItem, WorkflowUpdate } from './workflow.js';
 
 /** socket.io namespace the edges connect to, with `auth: EdgeAuth`. */
 export const EDGE_NAMESPACE = '/edge';
@@ -57,9 +58,14 @@ export interface CloudToEdgeEvents {
   'relay:stop': (cmd: RelayStopCommand, ack: (res: Ack) => void) => void;
 }
 
-/** Cloud → viewer. */
+/**
+ * Cloud → viewer, each only to viewers whose scope covers it (the camera's site; notices to their org,
+ * site or user). The connection ends when its access token expires: reconnect with a fresh token.
+ */
 export interface CloudToViewerEvents {
   event: (item: EventItem) => void;
   camera: (item: CameraItem) => void;
+  workflow: (update: WorkflowUpdate) => void;
+  notice: (notice: NoticeItem) => void;
 }
 export type ViewerToCloudEvents = Record<string, never>;

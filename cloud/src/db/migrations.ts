@@ -203,6 +203,9 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX users_org ON users(org_id) WHERE org_id IS NOT NULL;
       CREATE INDEX users_site ON users(site_id) WHERE site_id IS NOT NULL;
 
+      -- The object thumbnail the edge sends with an event (stored, not only announced, from now on).
+      ALTER TABLE events ADD COLUMN thumbnail_sha256 TEXT;
+
       -- Refresh tokens: opaque, stored as SHA-256, rotated on every use. Presenting a token that was
       -- already rotated revokes its whole family (a stolen token replayed after the owner used it).
       CREATE TABLE refresh_tokens (

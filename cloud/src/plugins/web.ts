@@ -71,6 +71,8 @@ export default fp(
       index: 'index.html',
       // Only the files present at start are routes; everything else reaches the fallback below.
       wildcard: false,
+      // reply.sendFile comes from the evidence plugin's registration (one decorator per app).
+      decorateReply: false,
       cacheControl: false,
       setHeaders(res, filePath) {
         // Vite puts a content hash in every name under assets/: such a file never changes.
@@ -81,7 +83,7 @@ export default fp(
 
     app.get('/*', async (request, reply) => {
       if (!isClientRoute(request.url)) throw notFound(request);
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', opts.root);
     });
   },
   { name: 'mingliang-web', fastify: '5.x' },
