@@ -48,6 +48,8 @@ export interface MingliangRuntime {
   readonly io: Server;
   readonly repos: Repositories;
   readonly bus: CloudBus;
+  /** Every route the app registered (method, URL), for the access-control and fuzz tests and ops. */
+  readonly routes: readonly { method: string; url: string }[];
 }
 
 declare module 'fastify' {
@@ -83,6 +85,10 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
   drainConnectionsOnClose(app);
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
+  });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
 
   try {
@@ -123,6 +129,7 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
       io: app.io,
       repos: app.repos,
       bus: app.bus,
+      routes,
     });
   } catch (err) {
     // Release what the plugins that did load hold (the database file above all) before reporting.
