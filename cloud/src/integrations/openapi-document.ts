@@ -1,3 +1,4 @@
+import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { FastifySchema } from 'fastify';
 
 /** Where the Swagger UI is served; the document is at `${OPENAPI_DOCS_PREFIX}/json` (and `/yaml`). */
@@ -19,12 +20,7 @@ const PUBLIC_ROUTES = new Set(['/healthz', '/metrics', '/api/auth/login', '/api/
 const EDGE_PREFIX = '/api/edge/';
 
 /** The document's fixed parts: info, security schemes and the default requirement (a user token). */
-export function openapiInfo(): {
-  openapi: '3.1.0';
-  info: { title: string; version: string; description: string };
-  components: { securitySchemes: Record<string, Record<string, string>> };
-  security: Record<string, string[]>[];
-} {
+export function openapiInfo(): NonNullable<FastifyDynamicSwaggerOptions['openapi']> {
   return {
     openapi: '3.1.0',
     info: {
