@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import Type, { type Static } from 'typebox';
 
-/** What a webhook may subscribe to; `event` stands for all three event changes, `*` for everything. */
+/** What a webhook may subscribe to: a delivery kind, its family (`event` = event.*), or `*`. */
 export const WebhookTopic = Type.Union(
   [
     Type.Literal('*'),
@@ -9,10 +9,16 @@ export const WebhookTopic = Type.Union(
     Type.Literal('event.new'),
     Type.Literal('event.update'),
     Type.Literal('event.end'),
+    Type.Literal('camera'),
     Type.Literal('camera.state'),
+    Type.Literal('workflow'),
     Type.Literal('workflow.update'),
   ],
-  { description: 'A delivery kind (event.new, event.update, event.end, camera.state, workflow.update), `event` for all event.*, or `*`.' },
+  {
+    description:
+      'A delivery kind (event.new, event.update, event.end, camera.state, workflow.update), a family ' +
+      '(event, camera, workflow: all of its kinds), or `*` for everything.',
+  },
 );
 export type WebhookTopic = Static<typeof WebhookTopic>;
 
