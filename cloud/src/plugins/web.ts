@@ -20,7 +20,7 @@ export interface WebPluginOptions {
  * not the SPA. (socket.io answers its own path before fastify routes, but a stray request that
  * reaches fastify must not get HTML either.)
  */
-const SERVER_PATH = /^\/(?:api|socket\.io|healthz)(?:[/?]|$)/;
+const SERVER_PATH = /^\/(?:api|socket\.io|healthz|docs|metrics)(?:[/?]|$)/;
 /** A file name (`/favicon.ico`, `/assets/x.js`) rather than a client route (`/events/<id>`). */
 const FILE_PATH = /\/[^/]*\.[A-Za-z0-9]+$/;
 
