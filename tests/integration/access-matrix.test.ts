@@ -76,6 +76,7 @@ const ROWS: Row[] = [
   { route: 'GET /api/edges', resource: 'edges', req: () => ({ method: 'GET', url: '/api/edges' }), rule: { kind: 'admin' } },
   { route: 'POST /api/edges', resource: 'edge change', req: () => ({ method: 'POST', url: '/api/edges', body: {} }), rule: { kind: 'admin' } },
   { route: 'POST /api/edges/:id/revoke', resource: 'edge change', req: () => ({ method: 'POST', url: '/api/edges/no-such-edge/revoke' }), rule: { kind: 'admin' } },
+  { route: 'GET /api/integrations/webhooks/deliveries', resource: 'webhook deliveries', req: () => ({ method: 'GET', url: '/api/integrations/webhooks/deliveries' }), rule: { kind: 'admin' } },
   { route: 'GET /api/audit', resource: 'audit log', req: () => ({ method: 'GET', url: '/api/audit' }), rule: { kind: 'admin' } },
 ];
 

@@ -29,6 +29,11 @@ function item(id: string, phase: EventItem['phase'], seq = 0): EventItem {
     endReason: null,
     detections: [],
     snapshotUrl: null,
+    thumbnailUrl: null,
+    clipUrl: null,
+    clip: null,
+    zoneId: null,
+    name: null,
   };
 }
 
