@@ -57,7 +57,16 @@ describe('cloud config', () => {
       },
       workflow: {},
       integrations: {},
-      archive: {},
+      archive: {
+        maxRangeSeconds: 3600,
+        maxListRangeSeconds: 604_800,
+        maxEventsPerExport: 200,
+        maxRecordingBytes: 2 * 1024 * 1024 * 1024,
+        fetchTimeoutSeconds: 600,
+        listTimeoutMs: 10_000,
+        retentionHours: 24,
+        sweepIntervalSeconds: 300,
+      },
     });
     expect(Object.isFrozen(config.server)).toBe(true);
   });
