@@ -252,3 +252,24 @@ describe('footage behind queued clips', () => {
     guards.close();
   });
 });
+
+describe('events mode with many event windows', () => {
+  it('keeps exactly the segments a window touches, point windows included', () => {
+    const list = segs(50); // [0,2) … [98,100)
+    const index = indexOf(list);
+    const windows: [number, number][] = [
+      [3, 3], // a point inside [2,4)
+      [10, 10], // a point on a boundary: [10,12)
+      [20.5, 21], // inside [20,22)
+      [39, 45], // [38,40) … [44,46)
+      [99.9, 200], // the last segment, and past the footage
+    ];
+    for (const [a, b] of windows) index.retain(T + a * 1000, T + b * 1000);
+    const plan = index.planPrune(T + 1000_000, { maxAgeMs: 0, maxBytes: 1e12, mode: 'events', retainMs: DAY });
+    const kept = list.filter((s) => !plan.byAge.includes(s));
+    // The same answer as checking every segment against every window.
+    const brute = list.filter((s) => windows.some(([a, b]) => s.startAt < Math.max(T + b * 1000, T + a * 1000 + 1) && s.endAt > T + a * 1000));
+    expect(starts(kept)).toEqual(starts(brute));
+    expect(starts(kept)).toEqual([2, 10, 20, 38, 40, 42, 44, 98]);
+  });
+});

@@ -38,6 +38,8 @@ export interface RecordingServiceOptions {
   readonly gapToleranceMs?: number;
   /** Longest range one fetch may ask for. Default 6 h (the cloud has its own, smaller limit). */
   readonly maxRangeMs?: number;
+  /** Longest range one listing may ask for. Default 31 days. */
+  readonly maxListRangeMs?: number;
   /** Fetches assembled at once; more are refused with RATE_LIMITED. Default 2. */
   readonly maxConcurrent?: number;
   /** Default `ffmpeg` on PATH. */
@@ -73,9 +75,10 @@ export function createRecordingService(opts: RecordingServiceOptions): Recording
   const inFlight = new Set<Promise<unknown>>();
   let stopped = false;
 
-  const checkRange = (from: number, to: number): string | undefined => {
+  const maxListRangeMs = opts.maxListRangeMs ?? 31 * 24 * 3600_000;
+  const checkRange = (from: number, to: number, max = maxRangeMs): string | undefined => {
     if (to <= from) return `range must have from < to, got ${from}..${to}`;
-    if (to - from > maxRangeMs) return `range longer than ${maxRangeMs / 1000} s`;
+    if (to - from > max) return `range longer than ${max / 1000} s`;
     return undefined;
   };
 
@@ -83,7 +86,7 @@ export function createRecordingService(opts: RecordingServiceOptions): Recording
     const checked = listValidator.check(payload);
     if (!checked.ok) return fail('BAD_MESSAGE', formatIssues(checked.issues));
     const { cameraId, from, to } = checked.value;
-    const bad = checkRange(from, to);
+    const bad = checkRange(from, to, maxListRangeMs);
     if (bad !== undefined) return fail('BAD_MESSAGE', bad);
     const recorder = opts.recorderOf(cameraId);
     if (!recorder) return fail('NOT_FOUND', `camera ${cameraId} is not recorded on this edge`);

@@ -119,6 +119,9 @@ export function recordingGaps(
   return gaps;
 }
 
+/** The exclusive end `overlaps` gives a range (a point range still covers its moment). */
+const endOf = (r: RetainedRange | undefined): number => (r === undefined ? Infinity : Math.max(r.toMs, r.fromMs + 1));
+
 /** Merges overlapping or touching ranges, oldest first. Pure. */
 export function mergeRanges(ranges: readonly RetainedRange[]): RetainedRange[] {
   const sorted = [...ranges].sort((a, b) => a.fromMs - b.fromMs);
@@ -239,6 +242,28 @@ export class SegmentIndex {
     return this.retained.length !== before;
   }
 
+  /**
+   * The segments overlapping a retained range, in one merge walk over both sorted lists (a week of
+   * events makes thousands of ranges: no segment × range product on every pruning pass).
+   */
+  private retainedSet(): Set<SegmentInfo> {
+    const out = new Set<SegmentInfo>();
+    let j = 0;
+    for (const s of this.segs) {
+      // Ranges are merged and sorted; one that ended before this segment ends before every later one.
+      while (j < this.retained.length && endOf(this.retained[j]) <= s.startAt) j++;
+      for (let k = j; k < this.retained.length; k++) {
+        const r = this.retained[k];
+        if (r === undefined || r.fromMs >= Math.max(s.endAt, s.startAt + 1)) break;
+        if (overlaps(s, r.fromMs, r.toMs)) {
+          out.add(s);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   /** True when the segment overlaps a retained range. */
   isRetained(seg: SegmentInfo): boolean {
     return this.retained.some((r) => overlaps(seg, r.fromMs, r.toMs));
@@ -268,8 +293,9 @@ export class SegmentIndex {
     const cutoff = nowMs - policy.maxAgeMs;
     const mode = policy.mode ?? 'off';
     const retainCutoff = nowMs - (policy.retainMs ?? 0);
+    const retained = mode === 'events' ? this.retainedSet() : undefined;
     const recorded = (s: SegmentInfo): boolean =>
-      mode !== 'off' && s.endAt > retainCutoff && (mode === 'continuous' || this.isRetained(s));
+      mode !== 'off' && s.endAt > retainCutoff && (mode === 'continuous' || (retained?.has(s) ?? false));
     let total = this.bytes;
     const survivors: SegmentInfo[] = [];
     for (const s of this.segs) {
