@@ -8,3 +8,4 @@ export * from './access.js';
 export * from './users.js';
 export * from './workflow.js';
 export * from './integrations.js';
+export * from './archive.js';

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import type { Ack } from './ack.js';
+import type { RecordingFetchAck, RecordingFetchCommand, RecordingListAck, RecordingListCommand } from './archive.js';
 import { EpochMs, Id, type EdgeHello, type EventMessage, type Heartbeat } from './edge-messages.js';
 import type { CameraItem, EventItem } from './rest.js';
 import type { NoticeItem, WorkflowUpdate } from './workflow.js';
@@ -56,6 +57,10 @@ export type RelayStopCommand = Static<typeof RelayStopCommand>;
 export interface CloudToEdgeEvents {
   'relay:start': (cmd: RelayStartCommand, ack: (res: Ack) => void) => void;
   'relay:stop': (cmd: RelayStopCommand, ack: (res: Ack) => void) => void;
+  /** What the edge has recorded of a camera in a range (see protocol/archive.ts). */
+  'recording:list': (cmd: RecordingListCommand, ack: (res: RecordingListAck) => void) => void;
+  /** Join a camera's range into an MP4, upload it, then answer (see protocol/archive.ts). */
+  'recording:fetch': (cmd: RecordingFetchCommand, ack: (res: RecordingFetchAck) => void) => void;
 }
 
 /**

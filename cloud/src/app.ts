@@ -104,7 +104,7 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
     await app.register(mediaPlugin, { media: config.media, dataDir });
     await app.register(workflowPlugin);
     await app.register(integrationsPlugin, { integrations: config.integrations });
-    await app.register(archivePlugin);
+    await app.register(archivePlugin, { archive: config.archive, dataDir });
     await app.register(cameraRulesPlugin);
     await app.register(healthRoutes);
     await app.register(authRoutes);

@@ -13,6 +13,7 @@ import type { Frame } from './types.js';
 import { SocketUplink } from './uplink/index.js';
 import { SegmentRecorder } from './recorder/index.js';
 import { attachRelayCommands, createRelayController } from './relay/index.js';
+import { attachRecordingCommands, createRecordingService } from './archive/index.js';
 import { BYTE_TRACKER_DEFAULTS } from './track/index.js';
 
 export const EDGE_VERSION = '0.1.0';
@@ -89,6 +90,8 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
     retryMaxMs: config.cloud.retryMaxMs,
     logger: logger.child({ stage: 'uplink' }),
   });
+  // The recorders by camera, for playback of recorded ranges (the pipeline uses them for clips).
+  const recorders = new Map<string, SegmentRecorder>();
   let pipeline: Pipeline;
   try {
     pipeline = await startPipeline(config, {
@@ -108,8 +111,8 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
         logger.info({ model: modelId, warmupMs: Math.round(detector.warmupMs) }, 'detector ready');
         return detector;
       },
-      createRecorder: (camera) =>
-        new SegmentRecorder({
+      createRecorder: (camera) => {
+        const recorder = new SegmentRecorder({
           cameraId: camera.id,
           url: camera.record.url || camera.url,
           rtspTransport: camera.transport,
@@ -117,10 +120,16 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
           dir: path.resolve(config.dataDir, 'segments', camera.id),
           segmentSeconds: camera.record.segmentSeconds,
           bufferSeconds: camera.record.bufferSeconds,
-          maxBytes: camera.record.maxBytes,
+          mode: camera.record.mode,
+          retainMs: Math.round(camera.record.retentionDays * 24 * 3600 * 1000),
+          // The recording quota covers the buffer too; without recording the buffer has its own.
+          maxBytes: camera.record.mode === 'off' ? camera.record.maxBytes : camera.record.quotaBytes,
           maxClipSeconds: camera.record.maxClipSeconds,
           logger: logger.child({ camera: camera.id, stage: 'recorder' }),
-        }),
+        });
+        recorders.set(camera.id, recorder);
+        return recorder;
+      },
       outbox,
       uplink,
       logger,
@@ -137,13 +146,23 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
     cameras: config.cameras.map((c) => ({ id: c.id, url: c.record.url || c.url, transport: c.transport, allowTranscode: c.live.allowTranscode })),
   });
   const detachRelay = attachRelayCommands(uplink.commands, relay);
+  // Playback: the cloud asks for a camera's recorded range; the file goes up over HTTP like evidence.
+  const playback = createRecordingService({
+    recorderOf: (id) => recorders.get(id),
+    workDir: path.resolve(config.dataDir, 'playback'),
+    upload: { cloudUrl: config.cloud.url, edgeId: config.edgeId, token: config.cloud.token },
+    logger,
+  });
+  mkdirSync(path.resolve(config.dataDir, 'playback'), { recursive: true });
+  const detachPlayback = attachRecordingCommands(uplink.commands, playback);
   return {
     pipeline,
     outbox,
     uplink,
     async stop() {
       detachRelay();
-      await relay.stop();
+      detachPlayback();
+      await Promise.all([relay.stop(), playback.stop()]);
       await pipeline.stop();
       outbox.close();
     },
