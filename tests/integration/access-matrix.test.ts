@@ -25,13 +25,16 @@ interface Req {
  * - `list`: 200 for all; the body lists own-side ids, and other-side ids only for the admin;
  * - `admin`: 403 FORBIDDEN for every other role; the admin passes the access check (any status but
  *   401/403 — the rows send harmless bodies that may be refused as bad requests);
- * - `permission`: like `scoped`, but roles without the permission get 403 on both sides.
+ * - `permission`: like `scoped`, but roles without the permission get 403 on both sides;
+ * - `passes`: like `permission`, where the own side passes every access check but may still fail for
+ *   another reason (the fake edge here answers no footage queries): any status but 401/403/404.
  */
 type Rule =
   | { kind: 'scoped'; ok?: number }
   | { kind: 'list'; ids: (body: unknown) => (string | number)[]; own: (f: ScopedFixture) => string | number; other: (f: ScopedFixture) => string | number }
   | { kind: 'admin' }
-  | { kind: 'permission'; roles: readonly UserRole[]; ok?: number };
+  | { kind: 'permission'; roles: readonly UserRole[]; ok?: number }
+  | { kind: 'passes'; roles: readonly UserRole[] };
 
 interface Row {
   route: string;
@@ -59,6 +62,10 @@ const ROWS: Row[] = [
   { route: 'PUT /api/cameras/:id/directory', resource: 'directory change', req: (f, s) => ({ method: 'PUT', url: `/api/cameras/${f.side[s].cameraId}/directory`, body: {} }), rule: { kind: 'admin' } },
   // Live video: media is disabled here, so a permitted request ends at 503 NOT_READY after the checks.
   { route: 'POST /api/live/:cameraId', resource: 'stream URL', req: (f, s) => ({ method: 'POST', url: `/api/live/${f.side[s].cameraId}` }), rule: { kind: 'scoped', ok: 503 } },
+  // Footage review and evidence export (the caller's own requests and exports are checked below).
+  { route: 'GET /api/cameras/:id/recordings', resource: 'recording listing', req: (f, s) => ({ method: 'GET', url: `/api/cameras/${f.side[s].cameraId}/recordings?from=${Date.now() - 60_000}&to=${Date.now()}` }), rule: { kind: 'passes', roles: ['admin', 'operator', 'regulator'] } },
+  { route: 'POST /api/cameras/:id/recordings/requests', resource: 'recording request', req: (f, s) => ({ method: 'POST', url: `/api/cameras/${f.side[s].cameraId}/recordings/requests`, body: { from: Date.now() - 60_000, to: Date.now() } }), rule: { kind: 'passes', roles: ['admin', 'operator', 'regulator'] } },
+  { route: 'POST /api/exports', resource: 'evidence export', req: (f, s) => ({ method: 'POST', url: '/api/exports', body: { eventIds: [f.side[s].eventId] } }), rule: { kind: 'passes', roles: ['admin', 'operator', 'regulator'] } },
   // Organisation.
   { route: 'GET /api/sites', resource: 'site list', req: () => ({ method: 'GET', url: '/api/sites' }), rule: { kind: 'list', ids: idsOf('id'), own: (f) => f.side.A.siteId, other: (f) => f.side.B.siteId } },
   { route: 'POST /api/sites', resource: 'site change', req: () => ({ method: 'POST', url: '/api/sites', body: {} }), rule: { kind: 'admin' } },
@@ -87,6 +94,11 @@ const EXEMPT: Record<string, string> = {
   'POST /api/auth/logout': 'public by design: needs only the refresh token it ends',
   'GET /api/auth/me': 'the caller itself; covered by the unauthenticated sweep and the session tests',
   'PUT /api/edge/evidence/:sha256': 'edge credentials, not users (cloud-edge-ingest tests)',
+  'PUT /api/edge/recordings/:requestId/:sha256': 'edge credentials, not users (recording-playback tests)',
+  'GET /api/recordings/requests/:id': 'owned by its requester: see "keeps recording requests and exports to their owner"',
+  'GET /api/recordings/requests/:id/file': 'owned by its requester: see "keeps recording requests and exports to their owner"',
+  'GET /api/exports/:id': 'owned by its requester: see "keeps recording requests and exports to their owner"',
+  'GET /api/exports/:id/download': 'owned by its requester: see "keeps recording requests and exports to their owner"',
 };
 
 let f: ScopedFixture;
@@ -151,6 +163,10 @@ describe('access-control matrix', () => {
             const ownVisible = !(role === 'site' && row.route === 'GET /api/orgs');
             expect({ ...where, own: ids.includes(own) }).toEqual({ ...where, own: ownVisible });
             expect({ ...where, other: ids.includes(other) }).toEqual({ ...where, other: role === 'admin' });
+          } else if (rule.kind === 'passes') {
+            if (!rule.roles.includes(role)) expect(where).toEqual({ ...where, status: 403 });
+            else if (side === 'A' || role === 'admin') expect([401, 403, 404], JSON.stringify(where)).not.toContain(res.status);
+            else expect(where).toEqual({ ...where, status: 404 });
           } else {
             const allowed = rule.kind === 'permission' ? rule.roles.includes(role) : true;
             const ok = rule.ok ?? 200;
@@ -161,6 +177,36 @@ describe('access-control matrix', () => {
       }
     });
   }
+
+  it('keeps recording requests and exports to their owner (and the admin); others get 404, roles without the permission 403', async () => {
+    const owners = ['operator', 'regulator'] as const;
+    const made: Record<string, { request: string; export: string }> = {};
+    for (const role of owners) {
+      const rec = await call(role, { method: 'POST', url: `/api/cameras/${f.side.A.cameraId}/recordings/requests`, body: { from: Date.now() - 60_000, to: Date.now() } });
+      const exp = await call(role, { method: 'POST', url: '/api/exports', body: { eventIds: [f.side.A.eventId] } });
+      expect([rec.status, exp.status]).toEqual([202, 202]);
+      made[role] = { request: (rec.body as { id: string }).id, export: (exp.body as { id: string }).id };
+    }
+    for (const role of USER_ROLES) {
+      for (const owner of owners) {
+        const ids = made[owner];
+        if (!ids) throw new Error('no ids');
+        const urls = [`/api/recordings/requests/${ids.request}`, `/api/recordings/requests/${ids.request}/file`, `/api/exports/${ids.export}`, `/api/exports/${ids.export}/download`];
+        for (const url of urls) {
+          const res = await call(role, { method: 'GET', url });
+          const where = { role, owner, url, status: res.status };
+          // Site users have neither footage.review nor evidence.export.
+          if (role === 'site') expect(where).toEqual({ ...where, status: 403 });
+          else if (role === owner || role === 'admin') expect([401, 403], JSON.stringify(where)).not.toContain(res.status);
+          else expect(where).toEqual({ ...where, status: 404 });
+          if ((role === owner || role === 'admin') && res.status === 404) {
+            // A 404 for the owner may only mean "no file (yet/failed)", never "no such request".
+            expect((res.body as { error: { message: string } }).error.message).toMatch(/has no file/);
+          }
+        }
+      }
+    }
+  });
 
   it('shows each role only its own sites in the camera KPIs, and no org outside its subtree', async () => {
     const stats = await call('operator', { method: 'GET', url: '/api/stats/cameras' });

@@ -44,7 +44,12 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 /** Builds the fixture: real cloud on an ephemeral port, real SQLite, real socket.io edge client. */
 export async function startScopedFixture(extra: Record<string, unknown> = {}): Promise<ScopedFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ml-scope-'));
-  const config = testCloudConfig(path.join(dir, 'cloud'), ADMIN_PASSWORD, { edges: [{ id: EDGE_ID, token: EDGE_TOKEN }], ...extra });
+  // The fake edge answers no footage queries: time them out quickly.
+  const config = testCloudConfig(path.join(dir, 'cloud'), ADMIN_PASSWORD, {
+    edges: [{ id: EDGE_ID, token: EDGE_TOKEN }],
+    archive: { listTimeoutMs: 500, fetchTimeoutSeconds: 5 },
+    ...extra,
+  });
   const cloud = await CloudUnderTest.start(config, ADMIN_PASSWORD);
   const must = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
     const res = await cloud.api<T>(method, url, body);
