@@ -11,6 +11,7 @@ import {
   Severity,
 } from './edge-messages.js';
 import { ErrorBody } from './ack.js';
+import { WorkflowState } from './workflow-state.js';
 
 export const LoginRequest = Type.Object(
   {
@@ -45,6 +46,11 @@ export const EventItem = Type.Object(
     detections: Type.Array(Detection),
     /** Relative URL of the snapshot, null while none was announced. */
     snapshotUrl: Type.Union([Type.String(), Type.Null()]),
+    /**
+     * Where the event is in its closed loop (null: no workflow item yet). Given by the REST reads;
+     * left out of the live pushes of event phases (the `workflow` push carries every change).
+     */
+    workflowState: Type.Optional(Type.Union([WorkflowState, Type.Null()])),
   },
   { additionalProperties: false },
 );

@@ -62,6 +62,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Directory of the built viewer; default `cloud/web/dist` (`npm run build`). */
   webRoot?: string;
+  /** Clock of workflow deadlines and escalations; default Date.now (tests move it). */
+  workflowNow?: () => number;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
     await app.register(ingestPlugin, { ingest: config.ingest });
     await app.register(socketsPlugin);
     await app.register(mediaPlugin, { media: config.media, dataDir });
-    await app.register(workflowPlugin);
+    await app.register(workflowPlugin, { workflow: config.workflow, now: opts.workflowNow });
     await app.register(integrationsPlugin);
     await app.register(archivePlugin);
     await app.register(cameraRulesPlugin);

@@ -55,7 +55,7 @@ describe('cloud config', () => {
         alwaysOnCameras: [],
         logLevel: 'warn',
       },
-      workflow: { deadlineMinutes: { severity1: 120, severity2: 1440, severity3: 4320 }, sweepIntervalMs: 60_000, maxEscalationLevel: 3 },
+      workflow: { deadlineMinutes: { severity1: 120, severity2: 1440, severity3: 4320 }, sweepIntervalMs: 60_000, maxEscalationLevel: 3, maxPhotoBytes: 10 * 1024 * 1024 },
       integrations: {},
       archive: {},
     });

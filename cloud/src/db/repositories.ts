@@ -10,6 +10,7 @@ import { OrgsRepository } from './orgs-repo.js';
 import { RefreshTokensRepository } from './refresh-tokens-repo.js';
 import { SitesRepository } from './sites-repo.js';
 import { UsersRepository } from './users-repo.js';
+import { WorkflowRepository } from './workflow-repo.js';
 
 /**
  * Every repository over one database, plus the unit of work that spans them. Storage code outside
@@ -27,6 +28,7 @@ export interface Repositories {
   readonly directory: DirectoryRepository;
   readonly refreshTokens: RefreshTokensRepository;
   readonly audit: AuditRepository;
+  readonly workflow: WorkflowRepository;
   /** Runs `fn` in one transaction (nested calls become savepoints); commits when it returns. */
   transaction<T>(fn: () => T): T;
 }
@@ -45,6 +47,7 @@ export function createRepositories(db: Database): Repositories {
     directory: new DirectoryRepository(db),
     refreshTokens: new RefreshTokensRepository(db),
     audit: new AuditRepository(db),
+    workflow: new WorkflowRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };
 }

@@ -35,6 +35,12 @@ export const WorkflowConfig = Type.Object(
       default: 3,
       description: 'Highest escalation level: an item is escalated (automatically or by a regulator) at most this many times.',
     }),
+    maxPhotoBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 100 * 1024 * 1024,
+      default: 10 * 1024 * 1024,
+      description: 'Largest rectification photo (JPEG, PNG or WebP) a user may upload, in bytes.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'The closed-loop workflow: deadlines by severity tier, escalation.' },
 );
