@@ -379,6 +379,51 @@ describe('closed-loop workflow', () => {
     expect(list.body.items.map((i) => i.eventId)).toEqual([falseAlarmId]);
   });
 
+  it('escalates once per tier period while overdue, up to the highest level', async () => {
+    const id = uuidv7();
+    // Stored around ingest (as a restored backup would be): the start-up backfill opens its item.
+    cloud.app.mingliang.repos.events.insert(
+      eventMessage({ id, seq: 0, phase: 'start', cameraId: 'cam-1', edgeId: 'edge-1', severity: 2 }),
+      clock,
+    );
+    expect(cloud.app.workflow.backfill()).toBe(1);
+    expect(cloud.app.workflow.backfill()).toBe(0);
+    expect((await detailOf(id)).timeline.map((t) => [t.action, t.user])).toEqual([['discover', null]]);
+
+    const deadlineAt = clock + 60_000;
+    const dispatched = await as<WorkflowDetail>('operator', 'POST', `${wf(id)}/dispatch`, { userId: userIds.site1, deadlineAt });
+    expect(dispatched.status, JSON.stringify(dispatched.body)).toBe(200);
+    expect(dispatched.body.item).toMatchObject({ assigneeUserId: userIds.site1, assigneeOrgId: orgs.streetA1, deadlineAt });
+    expect((await noticesOf('site1')).filter((n) => n.eventId === id && n.kind === 'dispatched').map((n) => [n.toUserId, n.toSiteId])).toEqual([
+      [userIds.site1, null],
+      [null, sites.s1],
+    ]);
+
+    const levelAfter = async (advanceMs: number): Promise<number> => {
+      clock += advanceMs;
+      // Sweep right here too, so the check does not depend on the timer having run since the move.
+      cloud.app.workflow.sweep();
+      return (await detailOf(id)).item.escalationLevel;
+    };
+    const tier = 24 * HOUR; // severity 2
+    expect(await levelAfter(0)).toBe(0);
+    expect(await levelAfter(2 * 60_000)).toBe(1);
+    expect(await levelAfter(tier / 2)).toBe(1);
+    expect(await levelAfter(tier / 2)).toBe(2);
+    expect(await levelAfter(tier)).toBe(3);
+    expect(await levelAfter(10 * tier)).toBe(3);
+    const r = await as<ErrorReply>('regulator', 'POST', `${wf(id)}/supervise`, { note: 'again' });
+    expect(r.status).toBe(409);
+    expect(r.body.error.message).toBe('the item is already escalated to the highest level (3)');
+    const escalations = (await detailOf(id)).timeline.filter((t) => t.action === 'escalate').map((t) => t.detail);
+    expect(escalations).toEqual([
+      { level: 1, toOrgId: orgs.districtA, automatic: true },
+      { level: 2, toOrgId: orgs.city, automatic: true },
+      // The tree ends at the city: the top level hears it again.
+      { level: 3, toOrgId: orgs.city, automatic: true },
+    ]);
+  });
+
   it('hides the event from a site user of another site on every workflow route', async () => {
     const urls: [string, string, unknown][] = [
       ['GET', wf(eventId), undefined],
