@@ -6,6 +6,7 @@ import { DirectoryRepository } from './directory-repo.js';
 import { EdgesRepository } from './edges-repo.js';
 import { EventsRepository } from './events-repo.js';
 import { EvidenceRepository } from './evidence-repo.js';
+import { NoticesRepository } from './notices-repo.js';
 import { OrgsRepository } from './orgs-repo.js';
 import { RefreshTokensRepository } from './refresh-tokens-repo.js';
 import { SitesRepository } from './sites-repo.js';
@@ -29,6 +30,7 @@ export interface Repositories {
   readonly refreshTokens: RefreshTokensRepository;
   readonly audit: AuditRepository;
   readonly workflow: WorkflowRepository;
+  readonly notices: NoticesRepository;
   /** Runs `fn` in one transaction (nested calls become savepoints); commits when it returns. */
   transaction<T>(fn: () => T): T;
 }
@@ -48,6 +50,7 @@ export function createRepositories(db: Database): Repositories {
     refreshTokens: new RefreshTokensRepository(db),
     audit: new AuditRepository(db),
     workflow: new WorkflowRepository(db),
+    notices: new NoticesRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };
 }

@@ -1,7 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import {
   CodedError,
-  type NoticeItem,
   type UserRole,
   type WorkflowAction,
   type WorkflowState,
@@ -120,19 +119,6 @@ export interface WorkflowListFilter {
   scopeSiteIds: readonly number[] | null;
 }
 
-/** Whose notices to read: a user, its site and the orgs in its scope; null sets: everything. */
-export interface NoticeFilter {
-  userId: number;
-  siteIds: readonly number[] | null;
-  orgIds: readonly number[] | null;
-  after?: number | undefined;
-  before?: number | undefined;
-  limit: number;
-}
-
-/** A notice to store: exactly one recipient is set. */
-export type NoticeDraft = Omit<NoticeItem, 'id'>;
-
 interface ItemRow {
   event_id: string;
   state: string;
@@ -181,17 +167,6 @@ interface AttachmentRow {
   size: number;
   uploaded_by: number | null;
   uploaded_at: number;
-}
-
-interface NoticeRow {
-  id: number;
-  at: number;
-  kind: string;
-  event_id: string;
-  to_org_id: number | null;
-  to_site_id: number | null;
-  to_user_id: number | null;
-  message: string;
 }
 
 const ITEM_COLUMNS =
@@ -280,24 +255,10 @@ function toAttachment(row: AttachmentRow): AttachmentRecord {
   };
 }
 
-function toNotice(row: NoticeRow): NoticeItem {
-  return {
-    id: row.id,
-    at: row.at,
-    // Written only by this repository from NoticeItem kinds.
-    kind: row.kind as NoticeItem['kind'],
-    eventId: row.event_id,
-    toOrgId: row.to_org_id,
-    toSiteId: row.to_site_id,
-    toUserId: row.to_user_id,
-    message: row.message,
-  };
-}
-
 type Params = Record<string, string | number | null>;
 
 /**
- * The closed-loop workflow's storage: one item per event, its timeline, uploaded photos and notices.
+ * The closed-loop workflow's storage: one item per event, its timeline and uploaded photos.
  * A transition changes the item only if it is still in the state (and version) the caller decided on,
  * and appends its timeline entry in the same transaction, so two people acting at once cannot both
  * win and no state change is ever without its entry.
@@ -312,7 +273,6 @@ export class WorkflowRepository {
   private readonly insertAttachmentStmt: Statement<[Params]>;
   private readonly attachmentStmt: Statement<[string, string], AttachmentRow>;
   private readonly attachmentsStmt: Statement<[string], AttachmentRow>;
-  private readonly insertNoticeStmt: Statement<[Params]>;
   private readonly dueStmt: Statement<[{ now: number; limit: number }], ItemRow>;
   /** One prepared statement per shape (SET columns, filter combination). */
   private readonly cache = new Map<string, Statement>();
@@ -352,9 +312,6 @@ export class WorkflowRepository {
     const attachmentColumns = 'event_id, sha256, name, content_type, size, uploaded_by, uploaded_at';
     this.attachmentStmt = db.prepare(`SELECT ${attachmentColumns} FROM workflow_attachments WHERE event_id = ? AND sha256 = ?`);
     this.attachmentsStmt = db.prepare(`SELECT ${attachmentColumns} FROM workflow_attachments WHERE event_id = ? ORDER BY id`);
-    this.insertNoticeStmt = db.prepare(`
-      INSERT INTO notices (at, kind, event_id, to_org_id, to_site_id, to_user_id, message)
-      VALUES (@at, @kind, @event_id, @to_org_id, @to_site_id, @to_user_id, @message)`);
     this.dueStmt = db.prepare(`
       SELECT ${ITEM_COLUMNS} FROM workflow_items
       WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= @now AND state IN ('accepted', 'dispatched')
@@ -480,50 +437,6 @@ export class WorkflowRepository {
   /** Every photo uploaded for an event, in upload order. */
   attachments(eventId: string): AttachmentRecord[] {
     return this.attachmentsStmt.all(eventId).map(toAttachment);
-  }
-
-  addNotice(n: NoticeDraft): NoticeItem {
-    const id = Number(
-      this.insertNoticeStmt.run({
-        at: n.at,
-        kind: n.kind,
-        event_id: n.eventId,
-        to_org_id: n.toOrgId,
-        to_site_id: n.toSiteId,
-        to_user_id: n.toUserId,
-        message: n.message,
-      }).lastInsertRowid,
-    );
-    return { id, ...n };
-  }
-
-  /**
-   * The notices addressed to the user, one of the sites or one of the orgs. With `after`: newer
-   * ones, oldest first; otherwise the newest first (older than `before` when given).
-   */
-  notices(f: NoticeFilter): NoticeItem[] {
-    const where: string[] = [];
-    const params: Params = { limit: f.limit };
-    if (f.siteIds !== null || f.orgIds !== null) {
-      params.user = f.userId;
-      params.sites = JSON.stringify(f.siteIds ?? []);
-      params.orgs = JSON.stringify(f.orgIds ?? []);
-      where.push(
-        '(to_user_id = @user OR to_site_id IN (SELECT value FROM json_each(@sites)) OR to_org_id IN (SELECT value FROM json_each(@orgs)))',
-      );
-    }
-    const ascending = f.after !== undefined;
-    if (f.after !== undefined) {
-      where.push('id > @after');
-      params.after = f.after;
-    } else if (f.before !== undefined) {
-      where.push('id < @before');
-      params.before = f.before;
-    }
-    const key = `notices:${where.join(' AND ')}:${ascending ? 'asc' : 'desc'}`;
-    const sql = `SELECT id, at, kind, event_id, to_org_id, to_site_id, to_user_id, message FROM notices
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT @limit`;
-    return this.prepared<[Params], NoticeRow>(key, sql).all(params).map(toNotice);
   }
 
   /**

@@ -248,7 +248,7 @@ const workflowRoutes: FastifyPluginAsyncTypebox<WorkflowRouteOptions> = async (a
       const { scope } = request;
       if (after !== undefined && before !== undefined) throw new CodedError('BAD_REQUEST', 'give after or before, not both');
       const user = scope.user;
-      const items = app.repos.workflow.notices({
+      const items = app.repos.notices.list({
         userId: user.id,
         // Site users read what goes to their site; operators and regulators what goes to their orgs.
         siteIds: scope.isAll ? null : user.role === 'site' && user.siteId !== null ? [user.siteId] : [],

@@ -1,5 +1,6 @@
 import type { NoticeItem } from '../../../protocol/index.js';
-import type { NoticeDraft, WorkflowRecord } from '../db/workflow-repo.js';
+import type { NoticeDraft } from '../db/notices-repo.js';
+import type { WorkflowRecord } from '../db/workflow-repo.js';
 
 /** One recipient: an org (its operators and regulators), a site (its users) or one user. */
 export type NoticeRecipient = { orgId: number } | { siteId: number } | { userId: number };

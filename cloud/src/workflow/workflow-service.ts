@@ -22,13 +22,8 @@ import type { ScopeResolver } from '../access/scope-resolver.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { CloudBus } from '../bus.js';
 import type { Repositories } from '../db/repositories.js';
-import type {
-  AttachmentRecord,
-  ItemChanges,
-  NoticeDraft,
-  TransitionRecord,
-  WorkflowRecord,
-} from '../db/workflow-repo.js';
+import type { NoticeDraft } from '../db/notices-repo.js';
+import type { AttachmentRecord, ItemChanges, TransitionRecord, WorkflowRecord } from '../db/workflow-repo.js';
 import { decideTransition, USER_ACTIONS } from './state-machine.js';
 import { tierMs, type WorkflowConfig } from './workflow-config.js';
 import { noticesFor, toOrg, toSite, toUser } from './workflow-notices.js';
@@ -87,7 +82,7 @@ export class WorkflowService {
     );
     if (!created) return undefined;
     const notices = noticesFor('new_event', created.record, now, [toSite(created.record.siteId), toOrg(created.record.orgId)]).map(
-      (n) => repos.workflow.addNotice(n),
+      (n) => repos.notices.add(n),
     );
     return () => this.publish(created.record, created.entry, notices);
   }
@@ -356,7 +351,7 @@ export class WorkflowService {
         attachments: plan.attachments ?? [],
         set: plan.set,
       });
-      return { ...applied, notices: plan.notices(applied.record, at).map((n) => repos.workflow.addNotice(n)) };
+      return { ...applied, notices: plan.notices(applied.record, at).map((n) => repos.notices.add(n)) };
     });
     return this.publish(after, entry, notices);
   }
