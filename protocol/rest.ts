@@ -12,6 +12,7 @@ import {
   Severity,
 } from './edge-messages.js';
 import { ErrorBody } from './ack.js';
+import { WorkflowState } from './workflow-state.js';
 
 export const LoginRequest = Type.Object(
   {
@@ -59,6 +60,11 @@ export const EventItem = Type.Object(
     zoneId: Type.Union([Id, Type.Null()]),
     /** The rule's display name in both languages, when the edge sent one. */
     name: Type.Union([RuleName, Type.Null()]),
+    /**
+     * Where the event is in its closed loop (null: no workflow item yet). Given by the REST reads;
+     * left out of the live pushes of event phases (the `workflow` push carries every change).
+     */
+    workflowState: Type.Optional(Type.Union([WorkflowState, Type.Null()])),
   },
   { additionalProperties: false },
 );

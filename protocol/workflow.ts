@@ -1,26 +1,10 @@
 import Type, { type Static } from 'typebox';
-import { EpochMs, EventId } from './edge-messages.js';
+import { EpochMs, EventId, Id, Severity } from './edge-messages.js';
 import { RowId } from './rest.js';
 import { UserRole } from './access.js';
+import { WorkflowState } from './workflow-state.js';
 
-/**
- * The closed loop of every event (发现 → 受理 → 分拨 → 处置 → 督办 → 评估):
- * `new` 待受理 → `accepted` 已受理 → `dispatched` 已分拨 (to an org or user, with a deadline from the
- * severity tier) → `handled` 已处置 (note + rectification photos by the site) → re-check (复核) by the
- * regulator: pass → `closed` 已办结 with an evaluation, fail → back to `dispatched`. An operator can mark
- * `false_alarm` 误报 (with a reason) before the item is handled. Supervision (督办) is not a state: an
- * overdue item is escalated (automatically, or by a regulator) and stays where it is, flagged, with a
- * notice to the next level up.
- */
-export const WorkflowState = Type.Union([
-  Type.Literal('new'),
-  Type.Literal('accepted'),
-  Type.Literal('dispatched'),
-  Type.Literal('handled'),
-  Type.Literal('closed'),
-  Type.Literal('false_alarm'),
-]);
-export type WorkflowState = Static<typeof WorkflowState>;
+export { WorkflowState } from './workflow-state.js';
 
 /** What a timeline entry records. `discover` and automatic `escalate` entries have no user. */
 export const WorkflowAction = Type.Union([
@@ -73,6 +57,9 @@ export const WorkflowItem = Type.Object(
   {
     eventId: EventId,
     state: WorkflowState,
+    cameraId: Id,
+    eventType: Id,
+    severity: Severity,
     /** Where the event happened (the camera's site and its org at discovery), null if the camera had none. */
     siteId: Type.Union([RowId, Type.Null()]),
     orgId: Type.Union([RowId, Type.Null()]),
@@ -135,9 +122,18 @@ export const HandleRequest = Type.Object(
 );
 export type HandleRequest = Static<typeof HandleRequest>;
 
-/** `POST /api/events/:id/workflow/recheck` 复核 → 评估. */
+/**
+ * `POST /api/events/:id/workflow/recheck` 复核 → 评估. A pass closes the item with the evaluation; a
+ * fail sends it back to the assignee with a new deadline (the tier's, unless `deadlineAt` names one).
+ */
 export const RecheckRequest = Type.Object(
-  { pass: Type.Boolean(), note: Note, score: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })) },
+  {
+    pass: Type.Boolean(),
+    note: Note,
+    score: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    /** Failed re-check only: the new rectification deadline; must be in the future. */
+    deadlineAt: Type.Optional(EpochMs),
+  },
   { additionalProperties: false },
 );
 export type RecheckRequest = Static<typeof RecheckRequest>;
@@ -180,3 +176,47 @@ export const WorkflowUpdate = Type.Object(
   { additionalProperties: false },
 );
 export type WorkflowUpdate = Static<typeof WorkflowUpdate>;
+
+const BooleanQuery = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+
+/** `GET /api/workflow`: the items in the caller's scope, newest discovery first. */
+export const WorkflowListQuery = Type.Object(
+  {
+    state: Type.Optional(WorkflowState),
+    /** Where the event happened (its site and org at discovery). */
+    siteId: Type.Optional(RowId),
+    orgId: Type.Optional(RowId),
+    /** `true`: only accepted or dispatched items past their deadline; `false`: only the others. */
+    overdue: Type.Optional(BooleanQuery),
+    /** `true`: only items escalated (督办) at least once; `false`: only the others. */
+    escalated: Type.Optional(BooleanQuery),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+export type WorkflowListQuery = Static<typeof WorkflowListQuery>;
+
+export const WorkflowListResponse = Type.Object(
+  { items: Type.Array(WorkflowItem), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+  { additionalProperties: false },
+);
+export type WorkflowListResponse = Static<typeof WorkflowListResponse>;
+
+/**
+ * `GET /api/notices`: the caller's notices (to the user, its site, or an org in its scope).
+ * With `after`: the ones newer than that id, oldest first (polling); without: the newest first,
+ * older than `before` when given (paging back).
+ */
+export const NoticeListQuery = Type.Object(
+  {
+    after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    before: Type.Optional(RowId),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type NoticeListQuery = Static<typeof NoticeListQuery>;
+
+export const NoticeListResponse = Type.Object({ items: Type.Array(NoticeItem) }, { additionalProperties: false });
+export type NoticeListResponse = Static<typeof NoticeListResponse>;

@@ -64,6 +64,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Directory of the built viewer; default `cloud/web/dist` (`npm run build`). */
   webRoot?: string;
+  /** Clock of workflow deadlines and escalations; default Date.now (tests move it). */
+  workflowNow?: () => number;
 }
 
 /**
@@ -102,7 +104,7 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
     await app.register(ingestPlugin, { ingest: config.ingest });
     await app.register(socketsPlugin);
     await app.register(mediaPlugin, { media: config.media, dataDir });
-    await app.register(workflowPlugin);
+    await app.register(workflowPlugin, { workflow: config.workflow, now: opts.workflowNow });
     await app.register(integrationsPlugin, { integrations: config.integrations });
     await app.register(archivePlugin, { archive: config.archive, dataDir });
     await app.register(cameraRulesPlugin);

@@ -185,6 +185,8 @@ describe('cloud REST API', () => {
       clip: null,
       zoneId: null,
       name: null,
+      // Seeded around ingest, so no workflow item was opened for it.
+      workflowState: null,
     } satisfies Partial<EventItem>);
     const one = await get(`/api/events/${newest?.id ?? ''}`);
     expect(one.status).toBe(200);

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { io, type Socket } from 'socket.io-client';
-import { buildApp } from '../../cloud/src/app.js';
+import { buildApp, type BuildAppOptions } from '../../cloud/src/app.js';
 import { parseCloudConfig, type CloudConfig } from '../../cloud/src/config.js';
 import { EDGE_NAMESPACE, type Ack, type EdgeHello, type EventMessage } from '../../protocol/index.js';
 
@@ -27,8 +27,8 @@ export class CloudUnderTest {
 
   private constructor(readonly app: FastifyInstance) {}
 
-  static async start(config: CloudConfig, adminPassword: string): Promise<CloudUnderTest> {
-    const app = await buildApp(config);
+  static async start(config: CloudConfig, adminPassword: string, opts: BuildAppOptions = {}): Promise<CloudUnderTest> {
+    const app = await buildApp(config, opts);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const cloud = new CloudUnderTest(app);
     cloud.base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -55,7 +55,7 @@ describe('cloud config', () => {
         alwaysOnCameras: [],
         logLevel: 'warn',
       },
-      workflow: {},
+      workflow: { deadlineMinutes: { severity1: 120, severity2: 1440, severity3: 4320 }, sweepIntervalMs: 60_000, maxEscalationLevel: 3, maxPhotoBytes: 10 * 1024 * 1024 },
       integrations: {
         metrics: { enabled: true, token: '', allow: ['127.0.0.1/8', '::1/128'] },
         mqtt: { url: '', username: '', password: '', clientId: '', topicPrefix: 'mingliang', qos: 1, retainCameraState: true, reconnectPeriodMs: 5000, maxQueue: 10_000 },

@@ -46,6 +46,8 @@ interface EventRow {
   detections_json: string;
   snapshot_sha256: string | null;
   thumbnail_sha256: string | null;
+  /** Only in reads that join the workflow item. */
+  workflow_state?: string | null;
   clip_json: string | null;
   zone_id: string | null;
   rule_name_json: string | null;
@@ -65,6 +67,9 @@ const json = (value: unknown): string | null => (value === undefined ? null : JS
 const COLUMNS =
   'id, seq, edge_id, camera_id, rule_id, type, severity, label, top_score, phase, started_at, updated_at, ' +
   'ended_at, end_reason, detections_json, snapshot_sha256, thumbnail_sha256, clip_json, zone_id, rule_name_json';
+
+/** The event's workflow state, read by primary key next to the event (a LEFT JOIN in effect). */
+const WORKFLOW_STATE = '(SELECT w.state FROM workflow_items w WHERE w.event_id = events.id) AS workflow_state';
 
 /** The URL viewers fetch an event's snapshot from (with their bearer token). */
 export function snapshotUrlFor(eventId: string): string {
@@ -116,6 +121,8 @@ function toItem(row: EventRow): EventItem {
       row.zone_id,
       row.rule_name_json === null ? null : (JSON.parse(row.rule_name_json) as RuleName),
     ),
+    // The workflow table admits only WorkflowStates.
+    ...(row.workflow_state === undefined ? {} : { workflowState: row.workflow_state as EventItem['workflowState'] }),
   };
 }
 
@@ -184,7 +191,7 @@ export class EventsRepository {
   private readonly listStmts = new Map<string, Statement<[Record<string, string | number>], EventRow>>();
 
   constructor(private readonly db: Database) {
-    this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`);
+    this.getStmt = db.prepare(`SELECT ${COLUMNS}, ${WORKFLOW_STATE} FROM events WHERE id = ?`);
     this.stateStmt = db.prepare('SELECT seq, edge_id, camera_id FROM events WHERE id = ?');
     // DO NOTHING on a repeated id: the caller then classifies the message (replay, newer, older, foreign).
     this.insertStmt = db.prepare(`
@@ -309,7 +316,7 @@ export class EventsRepository {
     let stmt = this.listStmts.get(key);
     if (!stmt) {
       stmt = this.db.prepare<[Record<string, string | number>], EventRow>(
-        `SELECT ${COLUMNS} FROM events ${key ? `WHERE ${key}` : ''} ORDER BY started_at DESC, id DESC LIMIT @limit`,
+        `SELECT ${COLUMNS}, ${WORKFLOW_STATE} FROM events ${key ? `WHERE ${key}` : ''} ORDER BY started_at DESC, id DESC LIMIT @limit`,
       );
       this.listStmts.set(key, stmt);
     }

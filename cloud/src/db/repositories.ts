@@ -6,10 +6,12 @@ import { DirectoryRepository } from './directory-repo.js';
 import { EdgesRepository } from './edges-repo.js';
 import { EventsRepository } from './events-repo.js';
 import { EvidenceRepository } from './evidence-repo.js';
+import { NoticesRepository } from './notices-repo.js';
 import { OrgsRepository } from './orgs-repo.js';
 import { RefreshTokensRepository } from './refresh-tokens-repo.js';
 import { SitesRepository } from './sites-repo.js';
 import { UsersRepository } from './users-repo.js';
+import { WorkflowRepository } from './workflow-repo.js';
 
 /**
  * Every repository over one database, plus the unit of work that spans them. Storage code outside
@@ -27,6 +29,8 @@ export interface Repositories {
   readonly directory: DirectoryRepository;
   readonly refreshTokens: RefreshTokensRepository;
   readonly audit: AuditRepository;
+  readonly workflow: WorkflowRepository;
+  readonly notices: NoticesRepository;
   /** Runs `fn` in one transaction (nested calls become savepoints); commits when it returns. */
   transaction<T>(fn: () => T): T;
 }
@@ -45,6 +49,8 @@ export function createRepositories(db: Database): Repositories {
     directory: new DirectoryRepository(db),
     refreshTokens: new RefreshTokensRepository(db),
     audit: new AuditRepository(db),
+    workflow: new WorkflowRepository(db),
+    notices: new NoticesRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };
 }

@@ -12,7 +12,8 @@ export interface EvidenceUpload {
   /** The SHA-256 the uploader announced (lower-case hex); the body must hash to it. */
   sha256: string;
   contentType: string;
-  edgeId: string;
+  /** The uploading edge; null for a file a user uploaded (a rectification photo). */
+  edgeId: string | null;
   body: Readable;
   maxBytes: number;
 }

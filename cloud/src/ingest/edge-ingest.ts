@@ -23,6 +23,12 @@ export type EventOutcome = 'stored' | 'backfilled' | 'duplicate' | 'stale';
 /** Work to do once the transaction that applied a message has committed (tell viewers). */
 export type AfterCommit = () => void;
 
+/**
+ * Runs inside the transaction that first stores an event (e.g. to open its workflow item), so the
+ * event and what it implies commit together; returns work for after the commit.
+ */
+export type EventDiscoveryHook = (item: EventItem, now: number) => AfterCommit | undefined;
+
 /** Camera owners looked up during one batch: a batch of events mostly names the same few cameras. */
 export type OwnerCache = Map<string, string>;
 
@@ -35,6 +41,7 @@ export type OwnerCache = Map<string, string>;
 export class EdgeIngest {
   /** The latest outbox report of each edge (backlog, quota drops), from its heartbeats; not history. */
   private readonly outboxes = new Map<string, EdgeOutboxReport>();
+  private readonly discoveryHooks = new Set<EventDiscoveryHook>();
 
   constructor(
     private readonly repos: Repositories,
@@ -46,6 +53,12 @@ export class EdgeIngest {
   /** What the edge last said about its store-and-forward queue, if it has sent a heartbeat. */
   outboxOf(edgeId: string): EdgeOutboxReport | undefined {
     return this.outboxes.get(edgeId);
+  }
+
+  /** Adds a hook run when an event is first stored. @returns a function that removes it */
+  onDiscovered(hook: EventDiscoveryHook): () => void {
+    this.discoveryHooks.add(hook);
+    return () => this.discoveryHooks.delete(hook);
   }
 
   /** Registers the edge's cameras. A camera id already owned by another edge refuses the whole hello. */
@@ -85,14 +98,14 @@ export class EdgeIngest {
     this.assertOwnsCamera(edgeId, msg.cameraId, owners);
     if (msg.phase === 'start') {
       const inserted = this.repos.events.insert(msg, now);
-      if (inserted) return this.stored('stored', inserted);
+      if (inserted) return this.stored('stored', inserted, this.discovered(inserted, now));
     }
 
     const stored = this.repos.events.state(msg.id);
     if (!stored) {
       const item = this.repos.events.insert(msg, now);
       if (!item) throw new Error(`event ${msg.id} neither updatable nor insertable`);
-      return this.stored('stored', item);
+      return this.stored('stored', item, this.discovered(item, now));
     }
     if (stored.edgeId !== edgeId || stored.cameraId !== msg.cameraId) {
       throw new CodedError('CONFLICT', `event ${msg.id} already exists for another camera or edge`);
@@ -140,8 +153,23 @@ export class EdgeIngest {
     return () => this.health.publish(changed);
   }
 
-  private stored(outcome: EventOutcome, item: EventItem): { outcome: EventOutcome; after: AfterCommit } {
-    return { outcome, after: () => this.bus.publish('event', item) };
+  private stored(outcome: EventOutcome, item: EventItem, then: AfterCommit[] = []): { outcome: EventOutcome; after: AfterCommit } {
+    return {
+      outcome,
+      after: () => {
+        this.bus.publish('event', item);
+        for (const step of then) step();
+      },
+    };
+  }
+
+  private discovered(item: EventItem, now: number): AfterCommit[] {
+    const after: AfterCommit[] = [];
+    for (const hook of this.discoveryHooks) {
+      const step = hook(item, now);
+      if (step) after.push(step);
+    }
+    return after;
   }
 
   private assertOwnsCamera(edgeId: string, cameraId: string, owners: OwnerCache): void {
