@@ -26,7 +26,7 @@ interface Req {
  * - `admin`: 403 FORBIDDEN for every other role; the admin passes the access check (any status but
  *   401/403 — the rows send harmless bodies that may be refused as bad requests);
  * - `permission`: like `scoped`, but roles without the permission get 403 on both sides;
- * - `passes`: like `permission`, where the own side passes every access check but may still fail for
+ * - `passes`: roles with the permission reach the own side passes every access check but may still fail for
  *   another reason (the fake edge here answers no footage queries): any status but 401/403/404.
  */
 type Rule =
@@ -53,6 +53,18 @@ const ROWS: Row[] = [
   { route: 'GET /api/events/:id/snapshot', resource: 'snapshot', req: (f, s) => ({ method: 'GET', url: `/api/events/${f.side[s].eventId}/snapshot` }), rule: { kind: 'scoped' } },
   { route: 'GET /api/events/:id/thumbnail', resource: 'thumbnail', req: (f, s) => ({ method: 'GET', url: `/api/events/${f.side[s].eventId}/thumbnail` }), rule: { kind: 'scoped' } },
   { route: 'GET /api/events/:id/clip', resource: 'clip', req: (f, s) => ({ method: 'GET', url: `/api/events/${f.side[s].eventId}/clip` }), rule: { kind: 'scoped' } },
+  // The closed-loop workflow. Actions run for real, in role order, so later ones may meet a state that
+  // refuses them (409): `passes` only asks that the access checks let the caller through.
+  { route: 'GET /api/events/:id/workflow', resource: 'workflow detail', req: (f, s) => ({ method: 'GET', url: `/api/events/${f.side[s].eventId}/workflow` }), rule: { kind: 'scoped' } },
+  { route: 'POST /api/events/:id/workflow/accept', resource: 'workflow 受理', req: (f, s) => ({ method: 'POST', url: `/api/events/${f.side[s].eventId}/workflow/accept`, body: {} }), rule: { kind: 'passes', roles: ['admin', 'operator'] } },
+  { route: 'POST /api/events/:id/workflow/dispatch', resource: 'workflow 分拨', req: (f, s) => ({ method: 'POST', url: `/api/events/${f.side[s].eventId}/workflow/dispatch`, body: {} }), rule: { kind: 'passes', roles: ['admin', 'operator'] } },
+  { route: 'POST /api/events/:id/attachments', resource: 'rectification photo upload', req: (f, s) => ({ method: 'POST', url: `/api/events/${f.side[s].eventId}/attachments` }), rule: { kind: 'passes', roles: ['admin', 'site'] } },
+  { route: 'POST /api/events/:id/workflow/handle', resource: 'workflow 处置', req: (f, s) => ({ method: 'POST', url: `/api/events/${f.side[s].eventId}/workflow/handle`, body: { note: '已整改', attachments: [] } }), rule: { kind: 'passes', roles: ['admin', 'site'] } },
+  { route: 'POST /api/events/:id/workflow/recheck', resource: 'workflow 复核', req: (f, s) => ({ method: 'POST', url: `/api/events/${f.side[s].eventId}/workflow/recheck`, body: { pass: false, note: '未整改到位' } }), rule: { kind: 'passes', roles: ['admin', 'regulator'] } },
+  { route: 'POST /api/events/:id/workflow/supervise', resource: 'workflow 督办', req: (f, s) => ({ method: 'POST', url: `/api/events/${f.side[s].eventId}/workflow/supervise`, body: { note: '请尽快处置' } }), rule: { kind: 'passes', roles: ['admin', 'regulator'] } },
+  { route: 'POST /api/events/:id/workflow/false-alarm', resource: 'workflow 误报', req: (f, s) => ({ method: 'POST', url: `/api/events/${f.side[s].eventId}/workflow/false-alarm`, body: { reason: '误报测试' } }), rule: { kind: 'passes', roles: ['admin', 'operator'] } },
+  { route: 'GET /api/workflow', resource: 'workflow list', req: () => ({ method: 'GET', url: '/api/workflow' }), rule: { kind: 'list', ids: idsOf('eventId'), own: (f) => f.side.A.eventId, other: (f) => f.side.B.eventId } },
+  { route: 'GET /api/notices', resource: 'notices', req: () => ({ method: 'GET', url: '/api/notices' }), rule: { kind: 'list', ids: idsOf('eventId'), own: (f) => f.side.A.eventId, other: (f) => f.side.B.eventId } },
   // Cameras, health, directory.
   { route: 'GET /api/cameras', resource: 'camera list', req: () => ({ method: 'GET', url: '/api/cameras' }), rule: { kind: 'list', ids: idsOf('id'), own: (f) => f.side.A.cameraId, other: (f) => f.side.B.cameraId } },
   { route: 'GET /api/cameras/:id', resource: 'camera', req: (f, s) => ({ method: 'GET', url: `/api/cameras/${f.side[s].cameraId}` }), rule: { kind: 'scoped' } },
@@ -95,6 +107,7 @@ const EXEMPT: Record<string, string> = {
   'GET /api/auth/me': 'the caller itself; covered by the unauthenticated sweep and the session tests',
   'PUT /api/edge/evidence/:sha256': 'edge credentials, not users (cloud-edge-ingest tests)',
   'PUT /api/edge/recordings/:requestId/:sha256': 'edge credentials, not users (recording-playback tests)',
+  'GET /api/events/:id/attachments/:sha256': 'a photo exists only after an upload: workflow.test checks its scope (another site gets 404 on every workflow route)',
   'GET /api/recordings/requests/:id': 'owned by its requester: see "keeps recording requests and exports to their owner"',
   'GET /api/recordings/requests/:id/file': 'owned by its requester: see "keeps recording requests and exports to their owner"',
   'GET /api/exports/:id': 'owned by its requester: see "keeps recording requests and exports to their owner"',
@@ -164,7 +177,9 @@ describe('access-control matrix', () => {
             expect({ ...where, own: ids.includes(own) }).toEqual({ ...where, own: ownVisible });
             expect({ ...where, other: ids.includes(other) }).toEqual({ ...where, other: role === 'admin' });
           } else if (rule.kind === 'passes') {
-            if (!rule.roles.includes(role)) expect(where).toEqual({ ...where, status: 403 });
+            // Without the permission: 403 on its own side; on the other side 403 or 404, both said
+            // whether or not the thing exists (some routes check scope first, some the role).
+            if (!rule.roles.includes(role)) expect(side === 'A' ? [403] : [403, 404], JSON.stringify(where)).toContain(res.status);
             else if (side === 'A' || role === 'admin') expect([401, 403, 404], JSON.stringify(where)).not.toContain(res.status);
             else expect(where).toEqual({ ...where, status: 404 });
           } else {
