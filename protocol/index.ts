@@ -7,3 +7,4 @@ export * from './validate.js';
 export * from './access.js';
 export * from './users.js';
 export * from './workflow.js';
+export * from './violation-stats.js';
