@@ -47,9 +47,12 @@ const ViolationCountsProperties = {
   closed: Count,
   /** 误报: marked as a false alarm. */
   falseAlarms: Count,
-  /** Reached 已处置 handled at least once (rectification reported by the site). */
+  /**
+   * With a standing rectification (已处置 handled, or closed after it). A failed re-check takes the
+   * rectification back, so such an item counts again only once handled anew.
+   */
   handled: Count,
-  /** Handled by the deadline. */
+  /** Of those, handled by the deadline in force at the time. */
   handledOnTime: Count,
   /** Neither closed nor a false alarm (including those handled and waiting for the re-check). */
   unrectified: Count,

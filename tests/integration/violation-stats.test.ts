@@ -29,7 +29,8 @@ const WEEK = `from=${T0}&to=${T0 + 7 * DAY}`;
 /**
  * Writes workflow rows the way the workflow engine does (cloud/src/workflow/workflow-schema.ts): an item
  * discovered with each new event at its camera's site and that site's org, then one timeline row per
- * transition, with handled_at / handled_on_time set on the first handling and closed_at on closing.
+ * transition; handling sets handled_at / handled_on_time, a failed re-check clears them, closing sets
+ * closed_at.
  * `OR IGNORE`: once the engine itself discovers events, the test leaves its item alone.
  */
 class SqlWorkflow {
@@ -75,13 +76,9 @@ class SqlWorkflow {
     this.move(id, 'dispatch', 'dispatched', at, ', deadline_at = ?', [deadlineAt], { deadlineAt });
   }
 
-  /** The first handling fixes handled_at and whether it met the deadline. */
+  /** Handling records when, and whether the deadline in force was met. */
   handle(id: string, at: number): void {
-    this.move(
-      id, 'handle', 'handled', at,
-      ', handled_at = COALESCE(handled_at, ?), handled_on_time = COALESCE(handled_on_time, deadline_at IS NULL OR ? <= deadline_at)',
-      [at, at],
-    );
+    this.move(id, 'handle', 'handled', at, ', handled_at = ?, handled_on_time = (deadline_at IS NULL OR ? <= deadline_at)', [at, at]);
   }
 
   recheckPass(id: string, at: number, score: number): void {
@@ -89,7 +86,8 @@ class SqlWorkflow {
   }
 
   recheckFail(id: string, at: number): void {
-    this.move(id, 'recheck_fail', 'dispatched', at, ', evaluation_pass = 0');
+    // A failed re-check takes the rectification back: not handled until handled again.
+    this.move(id, 'recheck_fail', 'dispatched', at, ', evaluation_pass = 0, handled_at = NULL, handled_on_time = NULL');
   }
 
   escalate(id: string, at: number): void {

@@ -66,12 +66,10 @@ const SCOPED_VIOLATIONS = `
     SELECT e.type, e.severity, e.camera_id, e.started_at,
            COALESCE(w.site_id, d.site_id) AS site_id,
            COALESCE(w.state, 'new') AS state,
-           w.deadline_at, COALESCE(w.escalation_level, 0) AS escalation_level, w.handled_at, w.handled_on_time,
-           COALESCE(d.name, c.name) AS camera_name, d.site_id AS camera_site_id
+           w.deadline_at, COALESCE(w.escalation_level, 0) AS escalation_level, w.handled_at, w.handled_on_time
     FROM events e
     LEFT JOIN workflow_items w ON w.event_id = e.id
     LEFT JOIN camera_directory d ON d.camera_id = e.camera_id
-    LEFT JOIN cameras c ON c.id = e.camera_id
     WHERE e.started_at >= @from AND e.started_at < @to
   ),
   scoped AS (
@@ -106,8 +104,12 @@ interface MetricsRow {
 
 interface KeyedMetricsRow extends MetricsRow {
   key: string | number;
-  camera_name: string | null;
-  camera_site_id: number | null;
+}
+
+interface CubeRow extends MetricsRow {
+  type: string;
+  severity: number;
+  state: string;
 }
 
 interface Params {
@@ -172,26 +174,19 @@ function byRanking(a: RankingEntry, b: RankingEntry): number {
  * Every method counts the events that started in the window, with their workflow outcome as of `now`.
  */
 export class ViolationStats {
-  private readonly totalsStmt: Statement<[Params], MetricsRow>;
-  private readonly byTypeStmt: Statement<[Params], { key: string; count: number }>;
-  private readonly bySeverityStmt: Statement<[Params], { key: number; count: number }>;
-  private readonly byStateStmt: Statement<[Params], { key: string; count: number }>;
+  private readonly cubeStmt: Statement<[Params], CubeRow>;
   private readonly grouped: Record<'site' | 'camera' | 'type', Statement<[Params], KeyedMetricsRow>>;
   private readonly perDayStmt: Statement<[Params], { day: number; type: string; count: number }>;
   private readonly camerasPerSiteStmt: Statement<[], { site_id: number; cameras: number }>;
+  private readonly cameraNamesStmt: Statement<[string], { id: string; name: string; site_id: number | null }>;
   private readonly sites: SitesRepository;
   private readonly orgs: OrgsRepository;
 
   constructor(db: Database) {
-    this.totalsStmt = db.prepare(`${SCOPED_VIOLATIONS} SELECT ${METRICS} FROM scoped`);
-    const countBy = (column: string): string =>
-      `${SCOPED_VIOLATIONS} SELECT ${column} AS key, COUNT(*) AS count FROM scoped GROUP BY ${column} ORDER BY count DESC, key`;
-    this.byTypeStmt = db.prepare(countBy('type'));
-    this.bySeverityStmt = db.prepare(countBy('severity'));
-    this.byStateStmt = db.prepare(countBy('state'));
+    // The summary in one pass over the window: everything it reports is a sum over these groups.
+    this.cubeStmt = db.prepare(`${SCOPED_VIOLATIONS} SELECT type, severity, state, ${METRICS} FROM scoped GROUP BY type, severity, state`);
     const groupBy = (column: string): string =>
-      `${SCOPED_VIOLATIONS} SELECT ${column} AS key, MAX(camera_name) AS camera_name, MAX(camera_site_id) AS camera_site_id, ${METRICS}
-       FROM scoped WHERE ${column} IS NOT NULL GROUP BY ${column}`;
+      `${SCOPED_VIOLATIONS} SELECT ${column} AS key, ${METRICS} FROM scoped WHERE ${column} IS NOT NULL GROUP BY ${column}`;
     this.grouped = {
       site: db.prepare(groupBy('site_id')),
       camera: db.prepare(groupBy('camera_id')),
@@ -202,6 +197,9 @@ export class ViolationStats {
       `${SCOPED_VIOLATIONS} SELECT (started_at + ${CST_OFFSET_MS}) / ${DAY_MS} AS day, type, COUNT(*) AS count FROM scoped GROUP BY day, type`,
     );
     this.camerasPerSiteStmt = db.prepare('SELECT site_id, COUNT(*) AS cameras FROM camera_directory GROUP BY site_id');
+    this.cameraNamesStmt = db.prepare(`
+      SELECT c.id, COALESCE(d.name, c.name) AS name, d.site_id FROM cameras c LEFT JOIN camera_directory d ON d.camera_id = c.id
+      WHERE c.id IN (SELECT value FROM json_each(?))`);
     this.sites = new SitesRepository(db);
     this.orgs = new OrgsRepository(db);
   }
@@ -214,14 +212,27 @@ export class ViolationStats {
   /** Totals, by type, by severity and by workflow state. */
   summary(window: ViolationWindow, scope: StatsScope, now: number): ViolationSummaryResponse {
     const p = this.params(window, scope, now);
-    const severities = new Map(this.bySeverityStmt.all(p).map((r) => [r.key, r.count]));
-    const states = new Map(this.byStateStmt.all(p).map((r) => [r.key, r.count]));
+    let totals = ZERO;
+    const types = new Map<string, number>();
+    const severities = new Map<number, number>();
+    const states = new Map<string, number>();
+    const add = <K>(map: Map<K, number>, key: K, n: number): void => {
+      map.set(key, (map.get(key) ?? 0) + n);
+    };
+    for (const row of this.cubeStmt.all(p)) {
+      totals = addMetrics(totals, row);
+      add(types, row.type, row.events);
+      add(severities, row.severity, row.events);
+      add(states, row.state, row.events);
+    }
     return {
       from: window.from,
       to: window.to,
       at: now,
-      totals: violationCounts(this.totalsStmt.get(p) ?? ZERO),
-      byType: this.byTypeStmt.all(p).map((r) => ({ type: r.key, count: r.count })),
+      totals: violationCounts(totals),
+      byType: [...types]
+        .map(([type, count]) => ({ type, count }))
+        .sort((a, b) => b.count - a.count || a.type.localeCompare(b.type)),
       bySeverity: SEVERITIES.map((severity) => ({ severity, count: severities.get(severity) ?? 0 })),
       byState: STATES.map((state) => ({ state, count: states.get(state) ?? 0 })),
     };
@@ -307,11 +318,14 @@ export class ViolationStats {
         break;
       }
       case 'camera': {
+        const rows = this.grouped.camera.all(p);
+        const cameras = new Map(this.cameraNamesStmt.all(JSON.stringify(rows.map((r) => String(r.key)))).map((c) => [c.id, c]));
         const byId = new Map(sites.map((s) => [s.id, s]));
-        entries = this.grouped.camera.all(p).map((r) => {
+        entries = rows.map((r) => {
+          const camera = cameras.get(String(r.key));
           // The camera's site now, shown only when the caller sees it (the camera may have moved since).
-          const site = r.camera_site_id === null ? undefined : byId.get(r.camera_site_id);
-          return { key: String(r.key), name: r.camera_name ?? String(r.key), site: site ? siteRef(site) : null, ...violationCounts(r) };
+          const site = camera?.site_id == null ? undefined : byId.get(camera.site_id);
+          return { key: String(r.key), name: camera?.name ?? String(r.key), site: site ? siteRef(site) : null, ...violationCounts(r) };
         });
         break;
       }
