@@ -32,7 +32,13 @@ const violationStatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/stats/violations/summary',
-    { schema: { querystring: ViolationSummaryQuery, response: { 200: ViolationSummaryResponse, '4xx': ErrorReply } } },
+    {
+      schema: {
+        summary: 'Violation totals of [from, to): by type, severity and state; rectification, on-time and false-alarm rates',
+        querystring: ViolationSummaryQuery,
+        response: { 200: ViolationSummaryResponse, '4xx': ErrorReply },
+      },
+    },
     async (request) => {
       const window = checkWindow(request.query.from, request.query.to);
       return stats.summary(window, request.scope, Date.now());
@@ -41,7 +47,13 @@ const violationStatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/stats/violations/trend',
-    { schema: { querystring: ViolationTrendQuery, response: { 200: ViolationTrendResponse, '4xx': ErrorReply } } },
+    {
+      schema: {
+        summary: 'Violations per day, ISO week or month in China Standard Time (UTC+8), empty buckets as 0',
+        querystring: ViolationTrendQuery,
+        response: { 200: ViolationTrendResponse, '4xx': ErrorReply },
+      },
+    },
     async (request) => {
       const { from, to, bucket, groupBy = 'none' } = request.query;
       const window =
@@ -54,7 +66,13 @@ const violationStatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/stats/violations/ranking',
-    { schema: { querystring: ViolationRankingQuery, response: { 200: ViolationRankingResponse, '4xx': ErrorReply } } },
+    {
+      schema: {
+        summary: 'Violations ranked by site, org (subtree rolled up), camera or type',
+        querystring: ViolationRankingQuery,
+        response: { 200: ViolationRankingResponse, '4xx': ErrorReply },
+      },
+    },
     async (request) => {
       const { from, to, by, limit = DEFAULT_RANKING_LIMIT, orgKind } = request.query;
       if (orgKind !== undefined && by !== 'org') throw new CodedError('BAD_REQUEST', `orgKind applies to by=org only (got by=${by})`);
@@ -64,7 +82,13 @@ const violationStatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/stats/hygiene',
-    { schema: { querystring: HygieneQuery, response: { 200: HygieneResponse, '4xx': ErrorReply } } },
+    {
+      schema: {
+        summary: 'Hygiene score and grade (A–D) of each kitchen, with its components',
+        querystring: HygieneQuery,
+        response: { 200: HygieneResponse, '4xx': ErrorReply },
+      },
+    },
     async (request) => {
       const window = checkWindow(request.query.from, request.query.to);
       return stats.hygiene(window, request.scope, Date.now());
