@@ -9,3 +9,4 @@ export * from './users.js';
 export * from './workflow.js';
 export * from './integrations.js';
 export * from './archive.js';
+export * from './violation-stats.js';

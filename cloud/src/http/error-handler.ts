@@ -10,6 +10,14 @@ export interface ErrorAnswer {
 interface ValidationIssue {
   instancePath?: string;
   message?: string;
+  params?: { allowedValues?: unknown };
+}
+
+/** The validator's message, with the allowed values of an enum spelled out (`…: day, week, month`). */
+function issueMessage(v: ValidationIssue): string {
+  const allowed = v.params?.allowedValues;
+  const message = v.message ?? 'invalid';
+  return Array.isArray(allowed) ? `${message}: ${allowed.map(String).join(', ')}` : message;
 }
 
 function codeForStatus(status: number): ErrorCode {
@@ -43,7 +51,7 @@ export function toErrorAnswer(err: unknown): ErrorAnswer {
     const where = e.validationContext ?? 'request';
     const issues = (e.validation as ValidationIssue[])
       .slice(0, 10)
-      .map((v) => `${where}${v.instancePath ?? ''}: ${v.message ?? 'invalid'}`);
+      .map((v) => `${where}${v.instancePath ?? ''}: ${issueMessage(v)}`);
     return { statusCode: 400, body: { code: 'BAD_REQUEST', message: issues.join('; ') } };
   }
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
