@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox';
 import type { Ack } from './ack.js';
 import { EpochMs, Id, type EdgeHello, type EventMessage, type Heartbeat } from './edge-messages.js';
 import type { CameraItem, EventItem } from './rest.js';
+import type { WorkflowUpdate } from './workflow.js';
 
 /** socket.io namespace the edges connect to, with `auth: EdgeAuth`. */
 export const EDGE_NAMESPACE = '/edge';
@@ -61,5 +62,7 @@ export interface CloudToEdgeEvents {
 export interface CloudToViewerEvents {
   event: (item: EventItem) => void;
   camera: (item: CameraItem) => void;
+  /** A committed workflow transition of an event the viewer's user may see. */
+  workflow: (update: WorkflowUpdate) => void;
 }
 export type ViewerToCloudEvents = Record<string, never>;

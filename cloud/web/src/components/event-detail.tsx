@@ -7,6 +7,7 @@ import { useI18n } from '../i18n/i18n.js';
 import { cameraName, eventExtras, eventTitle, labelName } from '../lib/event-names.js';
 import { useLiveData } from '../live/live-data.js';
 import { Link, useLocation } from '../router/location.js';
+import { WorkflowPanel } from '../workflow/workflow-panel.js';
 import { PhaseBadge, SeverityBadge } from './badges.js';
 import { SnapshotView } from './snapshot-view.js';
 
@@ -98,6 +99,7 @@ export function EventDetail({ id }: { id: string }): ReactNode {
             showBoxes={showBoxes}
             className="large"
           />
+          <WorkflowPanel eventId={item.id} />
           {clipUrl !== null && <ClipPlayer path={clipUrl} version={item.updatedAt} />}
         </div>
         <aside className="card detail-side">

@@ -15,10 +15,13 @@ export interface PageDef extends PageAccess {
 }
 
 // Each page is its own chunk: the health page pulls in ECharts and the camera grid mpegts.js, which
-// a wall showing only alerts never needs. Regulator, school and site pages join with their roles.
+// a wall showing only alerts never needs. Navigation order: the role-specific home views first.
 export const PAGES: readonly PageDef[] = [
-  { id: 'alerts', path: '/alerts', nav: 'nav.alerts', roles: [], component: lazy(() => import('../pages/alert-wall-page.js')) },
-  { id: 'cameras', path: '/cameras', nav: 'nav.cameras', roles: [], component: lazy(() => import('../pages/camera-grid-page.js')) },
-  { id: 'events', path: '/events', nav: 'nav.events', roles: [], component: lazy(() => import('../pages/event-review-page.js')) },
-  { id: 'health', path: '/health', nav: 'nav.health', roles: [], component: lazy(() => import('../pages/camera-health-page.js')) },
+  { id: 'my-site', path: '/my-site', nav: 'nav.mySite', permissions: ['events.read', 'live.view'], roles: ['site'], component: lazy(() => import('../pages/my-site-page.js')) },
+  { id: 'dashboard', path: '/dashboard', nav: 'nav.dashboard', permissions: ['stats.read'], roles: ['regulator', 'admin'], component: lazy(() => import('../pages/dashboard-page.js')) },
+  { id: 'alerts', path: '/alerts', nav: 'nav.alerts', permissions: ['events.read'], roles: ['admin', 'operator', 'regulator'], component: lazy(() => import('../pages/alert-wall-page.js')) },
+  { id: 'cameras', path: '/cameras', nav: 'nav.cameras', permissions: ['live.view'], roles: ['admin', 'operator', 'regulator'], component: lazy(() => import('../pages/camera-grid-page.js')) },
+  { id: 'events', path: '/events', nav: 'nav.events', permissions: ['events.read'], component: lazy(() => import('../pages/event-review-page.js')) },
+  { id: 'health', path: '/health', nav: 'nav.health', permissions: ['stats.read', 'directory.read'], roles: ['admin', 'operator', 'regulator'], component: lazy(() => import('../pages/camera-health-page.js')) },
+  { id: 'admin', path: '/admin', nav: 'nav.admin', permissions: ['admin'], component: lazy(() => import('../pages/admin-page.js')) },
 ];
