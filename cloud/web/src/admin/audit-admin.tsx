@@ -3,36 +3,8 @@ import type { AuditItem, AuditListResponse, UserItem } from '../../../../protoco
 import { errorText } from '../api/error-text.js';
 import { useSession } from '../api/session-context.js';
 import { useI18n } from '../i18n/i18n.js';
-import { parseLocalDateTime } from '../workflow/workflow-logic.js';
+import { auditQuery, EMPTY_AUDIT_FILTER as EMPTY, type AuditFilter } from './audit-query.js';
 import { useAdminList } from './use-admin-list.js';
-
-const PAGE = 100;
-
-interface AuditFilter {
-  from: string;
-  to: string;
-  userId: string;
-  action: string;
-  targetKind: string;
-  targetId: string;
-}
-
-const EMPTY: AuditFilter = { from: '', to: '', userId: '', action: '', targetKind: '', targetId: '' };
-
-/** The query of `GET /api/audit` for a filter and page; fields left empty are left out. */
-export function auditQuery(f: AuditFilter, before: number | null): string {
-  const q = new URLSearchParams({ limit: String(PAGE) });
-  const from = parseLocalDateTime(f.from);
-  const to = parseLocalDateTime(f.to);
-  if (from !== null) q.set('from', String(from));
-  if (to !== null) q.set('to', String(to));
-  if (f.userId !== '') q.set('userId', f.userId);
-  if (f.action.trim() !== '') q.set('action', f.action.trim());
-  if (f.targetKind.trim() !== '') q.set('targetKind', f.targetKind.trim());
-  if (f.targetId.trim() !== '') q.set('targetId', f.targetId.trim());
-  if (before !== null) q.set('before', String(before));
-  return `/api/audit?${q.toString()}`;
-}
 
 /** 审计日志: the append-only audit log, newest first, with filters; older pages on demand. */
 export function AuditAdmin(): ReactNode {

@@ -3,23 +3,9 @@ import type { DirectoryRecord, DirectoryRecordInput, OrgItem, SiteItem } from '.
 import { useSession } from '../api/session-context.js';
 import { useI18n } from '../i18n/i18n.js';
 import { useLiveData } from '../live/live-data.js';
+import { cameraRows, type CameraRow } from './camera-rows.js';
 import { orgPathName } from './org-tree.js';
 import { useAction, useAdminList } from './use-admin-list.js';
-
-/** A camera row: what an edge declared and/or what the directory holds. */
-interface CameraRow {
-  cameraId: string;
-  declaredName: string | null;
-  record: DirectoryRecord | null;
-}
-
-/** Cameras the edges declared and directory records of cameras not (yet) declared, by id. */
-export function cameraRows(declared: ReadonlyMap<string, { name: string }>, records: readonly DirectoryRecord[]): CameraRow[] {
-  const rows = new Map<string, CameraRow>();
-  for (const [id, c] of declared) rows.set(id, { cameraId: id, declaredName: c.name, record: null });
-  for (const r of records) rows.set(r.cameraId, { cameraId: r.cameraId, declaredName: rows.get(r.cameraId)?.declaredName ?? null, record: r });
-  return [...rows.values()].sort((a, b) => a.cameraId.localeCompare(b.cameraId));
-}
 
 function DirectoryForm({ row, sites, orgs, onSaved, onCancel }: { row: CameraRow; sites: readonly SiteItem[]; orgs: readonly OrgItem[]; onSaved: () => void; onCancel: () => void }): ReactNode {
   const { t } = useI18n();
