@@ -27,8 +27,8 @@ export class CloudUnderTest {
 
   private constructor(readonly app: FastifyInstance) {}
 
-  static async start(config: CloudConfig, adminPassword: string): Promise<CloudUnderTest> {
-    const app = await buildApp(config);
+  static async start(config: CloudConfig, adminPassword: string, deps?: Parameters<typeof buildApp>[1]): Promise<CloudUnderTest> {
+    const app = await buildApp(config, deps);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const cloud = new CloudUnderTest(app);
     cloud.base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

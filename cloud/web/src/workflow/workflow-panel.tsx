@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import type { OrgListResponse } from '../../../../protocol/rest.js';
 import type { WorkflowDetail } from '../../../../protocol/workflow.js';
 import { ApiError } from '../api/api-client.js';
 import { errorText } from '../api/error-text.js';
@@ -9,6 +10,26 @@ import { useLiveData } from '../live/live-data.js';
 import { WorkflowActions } from './workflow-forms.js';
 import { formsFor, workflowPath } from './workflow-logic.js';
 import { WorkflowTimeline } from './workflow-timeline.js';
+
+/**
+ * Org names by id, for users who may list orgs (administrators); others see `#id` until the cloud
+ * offers a scoped directory of names.
+ */
+function useOrgNames(): (id: number) => string {
+  const { api, can } = useSession();
+  const mayList = can('admin');
+  const [names, setNames] = useState<ReadonlyMap<number, string>>(new Map());
+  useEffect(() => {
+    if (!mayList) return;
+    const abort = new AbortController();
+    api.get<OrgListResponse>('/api/orgs', abort.signal).then(
+      (r) => setNames(new Map(r.items.map((o) => [o.id, o.name]))),
+      () => undefined, // Names are a nicety: ids stay readable.
+    );
+    return () => abort.abort();
+  }, [api, mayList]);
+  return useCallback((id: number) => names.get(id) ?? `#${id}`, [names]);
+}
 
 type Loaded = { status: 'loading' } | { status: 'none' } | { status: 'failed'; message: string } | { status: 'ready'; detail: WorkflowDetail };
 
@@ -24,6 +45,7 @@ export function WorkflowPanel({ eventId }: { eventId: string }): ReactNode {
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
   const [version, setVersion] = useState(0);
   const reload = useCallback(() => setVersion((v) => v + 1), []);
+  const orgName = useOrgNames();
 
   useEffect(() => {
     const abort = new AbortController();
@@ -65,7 +87,7 @@ export function WorkflowPanel({ eventId }: { eventId: string }): ReactNode {
             <>
               <dt>{t('wf.assignee')}</dt>
               <dd>
-                {[item.assigneeOrgId !== null ? t('wf.detail.org', { org: `#${item.assigneeOrgId}` }) : null, item.assigneeUserId !== null ? t('wf.detail.user', { user: `#${item.assigneeUserId}` }) : null]
+                {[item.assigneeOrgId !== null ? t('wf.detail.org', { org: orgName(item.assigneeOrgId) }) : null, item.assigneeUserId !== null ? t('wf.detail.user', { user: `#${item.assigneeUserId}` }) : null]
                   .filter((x) => x !== null)
                   .join(' · ')}
               </dd>
@@ -84,7 +106,7 @@ export function WorkflowPanel({ eventId }: { eventId: string }): ReactNode {
         </dl>
         {forms.length > 0 && <WorkflowActions key={item.updatedAt} forms={forms} eventId={eventId} item={item} onDone={reload} />}
         <h3>{t('wf.timeline')}</h3>
-        <WorkflowTimeline entries={timeline} />
+        <WorkflowTimeline entries={timeline} orgName={orgName} />
       </>
     );
   }

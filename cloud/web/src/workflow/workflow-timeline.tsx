@@ -22,13 +22,14 @@ export function AttachmentThumb({ attachment }: { attachment: Pick<WorkflowAttac
 }
 
 /** Facts of an entry's `detail` that people read: dispatch target and deadline, score, level. */
-function EntryDetail({ detail }: { detail: TimelineEntry['detail'] }): ReactNode {
+function EntryDetail({ detail, orgName }: { detail: TimelineEntry['detail']; orgName: (id: number) => string }): ReactNode {
   const { t, time } = useI18n();
   if (!detail) return null;
   const parts: string[] = [];
   const num = (k: string): number | null => (typeof detail[k] === 'number' ? (detail[k] as number) : null);
   const str = (k: string): string | null => (typeof detail[k] === 'string' ? (detail[k] as string) : null);
-  const org = str('orgName') ?? (num('orgId') !== null ? `#${num('orgId')}` : null);
+  const orgId = num('orgId');
+  const org = str('orgName') ?? (orgId !== null ? orgName(orgId) : null);
   const user = str('username') ?? (num('userId') !== null ? `#${num('userId')}` : null);
   if (org !== null) parts.push(t('wf.detail.org', { org }));
   if (user !== null) parts.push(t('wf.detail.user', { user }));
@@ -43,7 +44,7 @@ function EntryDetail({ detail }: { detail: TimelineEntry['detail'] }): ReactNode
 }
 
 /** The workflow timeline: who, when, what (in words), the note and the attachments of every step. */
-export function WorkflowTimeline({ entries }: { entries: readonly TimelineEntry[] }): ReactNode {
+export function WorkflowTimeline({ entries, orgName }: { entries: readonly TimelineEntry[]; orgName: (id: number) => string }): ReactNode {
   const i18n = useI18n();
   const { t, time } = i18n;
   return (
@@ -57,7 +58,7 @@ export function WorkflowTimeline({ entries }: { entries: readonly TimelineEntry[
               {time(e.at)}
             </time>
           </div>
-          <EntryDetail detail={e.detail} />
+          <EntryDetail detail={e.detail} orgName={orgName} />
           {e.note !== null && <p className="tl-note">{e.note}</p>}
           {e.attachments.length > 0 && (
             <div className="attachments">
