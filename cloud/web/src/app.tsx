@@ -5,7 +5,7 @@ import { TopBar } from './components/top-bar.js';
 import { I18nProvider, useI18n } from './i18n/i18n.js';
 import { LiveDataProvider } from './live/live-data.js';
 import { LoginPage } from './pages/login-page.js';
-import { LocationProvider, useLocation } from './router/location.js';
+import { Link, LocationProvider, useLocation } from './router/location.js';
 import { pagesFor, resolveRoute } from './router/page-access.js';
 import { PAGES } from './router/pages.js';
 
@@ -35,10 +35,18 @@ function SignedIn({ session }: { session: Session }): ReactNode {
     );
   } else {
     const text = route.kind === 'forbidden' ? t('page.forbidden') : route.kind === 'notFound' ? t('page.notFound') : pages.length === 0 ? t('page.noAccess') : t('common.loading');
+    const home = route.kind === 'forbidden' || route.kind === 'notFound' ? resolveRoute(PAGES, viewer, '/') : null;
     body = (
-      <p className="muted pad notice" data-testid={`route-${route.kind}`}>
-        {text}
-      </p>
+      <div className="pad">
+        <p className="muted notice" data-testid={`route-${route.kind}`}>
+          {text}
+        </p>
+        {home?.kind === 'home' && home.to !== null && (
+          <Link to={home.to} className="button ghost">
+            {t('page.home')}
+          </Link>
+        )}
+      </div>
     );
   }
   return (
