@@ -108,7 +108,9 @@ describe('viewer in a real browser', () => {
     await page.getByRole('button', { name: '登录' }).click();
     await page.getByRole('heading', { name: /实时告警/ }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/alerts');
-    expect(await page.evaluate(() => sessionStorage.getItem('mingliang.token'))).toMatch(/^ey/);
+    const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem('mingliang.session') ?? '{}') as { token?: string; refreshToken?: string });
+    expect(stored.token).toMatch(/^ey/);
+    expect(stored.refreshToken).toEqual(expect.any(String));
     await page.locator('.conn[data-state="live"]').waitFor();
   });
 
@@ -197,24 +199,26 @@ describe('viewer in a real browser', () => {
     await page.getByRole('navigation').getByRole('link', { name: '实时告警', exact: true }).click();
     await page.getByTestId('lang-switch').click();
     const nav = page.getByRole('navigation');
-    await expect.poll(() => nav.textContent()).toBe('AlertsCamerasEventsCamera health');
+    await expect.poll(() => nav.textContent()).toBe('SupervisionAlertsCamerasEventsCamera healthAdministration');
     await page.getByRole('heading', { name: /Live alerts/ }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en-GB');
     const card = page.locator('[data-testid="alert-card"]', { hasText: 'Parking lot' }).first();
     expect(await card.textContent()).toContain('Person');
     await shot('alert-wall-en');
     await page.getByTestId('lang-switch').click();
-    await expect.poll(() => nav.textContent()).toBe('实时告警摄像机事件设备健康');
+    await expect.poll(() => nav.textContent()).toBe('监管看板实时告警摄像机事件设备健康系统管理');
   });
 
-  it('returns to the login page when the cloud refuses the token', async () => {
-    // A token the cloud did not sign (its signature altered): the first API call answers 401.
+  it('returns to the login page when the cloud refuses both the token and its renewal', async () => {
+    // A token the cloud did not sign (its signature altered) answers 401; the viewer then tries its
+    // refresh token, which the cloud does not know either: the session is over. (A refused access
+    // token with a good refresh token is renewed silently: tests/e2e/viewer-admin.test.ts.)
     await page.evaluate(() => {
-      const token = sessionStorage.getItem('mingliang.token') ?? '';
-      sessionStorage.setItem('mingliang.token', `${token.slice(0, -4)}AAAA`);
+      const s = JSON.parse(sessionStorage.getItem('mingliang.session') ?? '{}') as { token: string; refreshToken: string };
+      sessionStorage.setItem('mingliang.session', JSON.stringify({ ...s, token: `${s.token.slice(0, -4)}AAAA`, refreshToken: 'not-a-refresh-token' }));
     });
     await page.reload();
     await expect.poll(() => page.getByTestId('login-error').textContent()).toBe('登录已过期，请重新登录');
-    expect(await page.evaluate(() => sessionStorage.getItem('mingliang.token'))).toBeNull();
+    expect(await page.evaluate(() => sessionStorage.getItem('mingliang.session'))).toBeNull();
   });
 });

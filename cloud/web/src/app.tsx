@@ -1,44 +1,59 @@
-import { Suspense, useCallback, useEffect, type ReactNode } from 'react';
+import { Suspense, useEffect, useMemo, type ReactNode } from 'react';
+import type { Session } from './api/session.js';
 import { SessionProvider, useSession } from './api/session-context.js';
 import { TopBar } from './components/top-bar.js';
 import { I18nProvider, useI18n } from './i18n/i18n.js';
 import { LiveDataProvider } from './live/live-data.js';
 import { LoginPage } from './pages/login-page.js';
-import { LocationProvider, useLocation } from './router/location.js';
-import { matchPage, pagesFor } from './router/page-access.js';
+import { Link, LocationProvider, useLocation } from './router/location.js';
+import { pagesFor, resolveRoute } from './router/page-access.js';
 import { PAGES } from './router/pages.js';
 
-/** The pages of the signed-in user, chosen by role, under the top bar. */
-function SignedIn(): ReactNode {
-  const { session, api, logout } = useSession();
+/** The pages of the signed-in user, chosen by role and permissions, under the top bar. */
+function SignedIn({ session }: { session: Session }): ReactNode {
+  const { manager, api } = useSession();
   const { path, navigate } = useLocation();
   const { t } = useI18n();
-  const pages = pagesFor(PAGES, session?.role ?? '');
-  const match = matchPage(pages, path);
-  const home = pages[0]?.path;
-  // Stable, or the live connection would be rebuilt on every render.
-  const expire = useCallback(() => logout('expired'), [logout]);
+  const { user } = session;
+  const viewer = useMemo(() => ({ role: user.role, permissions: user.permissions }), [user.role, user.permissions]);
+  const pages = useMemo(() => pagesFor(PAGES, viewer), [viewer]);
+  const route = resolveRoute(PAGES, viewer, path);
+  const homeTo = route.kind === 'home' ? route.to : null;
 
-  // `/`, `/login` and pages of other roles lead to the first page this role has.
+  // `/` and `/login` lead to the role's home page.
   useEffect(() => {
-    if (!match && home !== undefined && (path === '/' || path === '/login')) navigate(home, { replace: true });
-  }, [match, home, path, navigate]);
+    if (homeTo !== null) navigate(homeTo, { replace: true });
+  }, [homeTo, navigate]);
 
-  if (!session) return null;
-  const Page = match?.page.component;
+  let body: ReactNode;
+  if (route.kind === 'page') {
+    const Page = route.page.component;
+    body = (
+      <Suspense fallback={<p className="muted pad">{t('common.loading')}</p>}>
+        <Page rest={route.rest} />
+      </Suspense>
+    );
+  } else {
+    const text = route.kind === 'forbidden' ? t('page.forbidden') : route.kind === 'notFound' ? t('page.notFound') : pages.length === 0 ? t('page.noAccess') : t('common.loading');
+    const home = route.kind === 'forbidden' || route.kind === 'notFound' ? resolveRoute(PAGES, viewer, '/') : null;
+    body = (
+      <div className="pad">
+        <p className="muted notice" data-testid={`route-${route.kind}`}>
+          {text}
+        </p>
+        {home?.kind === 'home' && home.to !== null && (
+          <Link to={home.to} className="button ghost">
+            {t('page.home')}
+          </Link>
+        )}
+      </div>
+    );
+  }
   return (
-    <LiveDataProvider api={api} token={session.token} onUnauthorized={expire}>
+    <LiveDataProvider api={api} auth={manager}>
       <div className="shell">
-        <TopBar pages={pages} active={match?.page.id ?? null} />
-        <main className="page">
-          {Page ? (
-            <Suspense fallback={<p className="muted pad">{t('common.loading')}</p>}>
-              <Page rest={match.rest} />
-            </Suspense>
-          ) : (
-            <p className="muted pad">{pages.length === 0 ? t('page.noAccess') : path === '/' || path === '/login' ? t('common.loading') : t('page.notFound')}</p>
-          )}
-        </main>
+        <TopBar pages={pages} active={route.kind === 'page' ? route.page.id : null} />
+        <main className="page">{body}</main>
       </div>
     </LiveDataProvider>
   );
@@ -46,7 +61,7 @@ function SignedIn(): ReactNode {
 
 function Root(): ReactNode {
   const { session } = useSession();
-  return session ? <SignedIn /> : <LoginPage />;
+  return session ? <SignedIn session={session} /> : <LoginPage />;
 }
 
 export function App(): ReactNode {

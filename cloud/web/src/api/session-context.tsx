@@ -1,60 +1,61 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { LoginRequest } from '../../../../protocol/rest.js';
-import type { LoginResponse } from '../../../../protocol/users.js';
-import { ApiError, createApiClient, type ApiClient } from './api-client.js';
-import { loadSession, sessionFromToken, storeSession, type Session } from './session.js';
+import type { Permission } from '../../../../protocol/access.js';
+import { createApiClient, type ApiClient } from './api-client.js';
+import type { Session } from './session.js';
+import { webSessionStore } from './session.js';
+import { SessionManager, type SignedOutReason } from './session-manager.js';
 
-/** Why the viewer is showing the login page. */
-export type SignedOutReason = 'none' | 'expired';
+export type { SignedOutReason } from './session-manager.js';
 
 export interface SessionState {
   session: Session | null;
   signedOutReason: SignedOutReason;
-  /** REST as the signed-in user (anonymous while signed out). */
+  /** REST as the signed-in user (tokens renewed as needed); stable for the life of the tab. */
   api: ApiClient;
+  /** The token source of the live socket. */
+  manager: SessionManager;
+  /** Whether the signed-in user holds a permission (what the UI offers; the cloud decides). */
+  can: (permission: Permission) => boolean;
   /** @throws ApiError (UNAUTHORIZED, RATE_LIMITED, …) */
   login: (username: string, password: string) => Promise<void>;
-  logout: (reason?: SignedOutReason) => void;
+  logout: () => void;
 }
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const SessionContext = createContext<SessionState | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }): ReactNode {
-  const [session, setSession] = useState<Session | null>(loadSession);
+  const [manager] = useState(() => new SessionManager({ fetch: (input, init) => fetch(input, init), store: webSessionStore(sessionStorage) }));
+  const [session, setSession] = useState<Session | null>(() => manager.current());
   const [signedOutReason, setReason] = useState<SignedOutReason>('none');
+  const api = useMemo(() => createApiClient(manager), [manager]);
 
-  const logout = useCallback((reason: SignedOutReason = 'none') => {
-    storeSession(null);
-    setReason(reason);
-    setSession(null);
-  }, []);
-  const expire = useCallback(() => logout('expired'), [logout]);
-  const api = useMemo(() => createApiClient(session?.token ?? null, expire), [session, expire]);
+  useEffect(() => {
+    const off = manager.subscribe((next, reason) => {
+      setSession(next);
+      if (!next) setReason(reason);
+      else setReason('none');
+    });
+    setSession(manager.current());
+    manager.start();
+    return () => {
+      off();
+      manager.stop();
+    };
+  }, [manager]);
 
   const login = useCallback(
     async (username: string, password: string) => {
-      const body: LoginRequest = { username, password };
-      const { token } = await createApiClient(null, expire).post<LoginResponse>('/api/auth/login', body);
-      const next = sessionFromToken(token);
-      if (!next) throw new ApiError(200, 'INTERNAL', 'the cloud answered with an unreadable token');
-      storeSession(next);
-      setReason('none');
-      setSession(next);
+      await manager.login(username, password);
     },
-    [expire],
+    [manager],
   );
+  const logout = useCallback(() => void manager.logout(), [manager]);
+  const can = useCallback((p: Permission) => session?.user.permissions.includes(p) ?? false, [session]);
 
-  // Sign out when the token runs out rather than at the next refused request.
-  useEffect(() => {
-    if (session?.expiresAt == null) return;
-    // setTimeout fires at once for delays beyond 2^31-1 ms; a longer token just gets a later check.
-    const timer = setTimeout(expire, Math.min(MAX_TIMER_MS, Math.max(0, session.expiresAt - Date.now())));
-    return () => clearTimeout(timer);
-  }, [session, expire]);
-
-  const value = useMemo<SessionState>(() => ({ session, signedOutReason, api, login, logout }), [session, signedOutReason, api, login, logout]);
+  const value = useMemo<SessionState>(
+    () => ({ session, signedOutReason, api, manager, can, login, logout }),
+    [session, signedOutReason, api, manager, can, login, logout],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

@@ -1,57 +1,83 @@
-/** The signed-in user as the viewer knows it: the bearer token and what its claims say. */
+import type { LoginResponse, SessionUser } from '../../../../protocol/users.js';
+
+/** The signed-in user as the viewer holds it: both tokens and the user the cloud described. */
 export interface Session {
+  /** Short-lived access token (bearer header, socket auth). */
   token: string;
-  username: string;
-  /** The role claim; decides which pages are shown (the cloud enforces access on every route). */
-  role: string;
-  /** Token expiry, epoch ms, or null when the token carries none. */
-  expiresAt: number | null;
-}
-
-const TOKEN_KEY = 'mingliang.token';
-
-function base64UrlDecode(part: string): string {
-  const b64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
+  /** When `token` was received and when it expires, epoch ms of this browser's clock. */
+  issuedAt: number;
+  expiresAt: number;
+  /** One-use token that buys the next pair; rotated on every refresh. */
+  refreshToken: string;
+  /** Role, scope and permissions: decide which pages and actions are shown (the cloud enforces them). */
+  user: SessionUser;
 }
 
 /**
- * Reads the claims of a JWT without verifying it: the viewer only uses them to label the session and
- * choose pages; the cloud verifies the token on every request.
- * @returns null when the token is not a JWT with a username and role
+ * A session from a login or refresh answer. Expiry is computed from `expiresIn` and the local clock,
+ * not from the JWT's `exp`, so a browser clock that is off by minutes still renews on time.
  */
-export function sessionFromToken(token: string): Session | null {
-  const payload = token.split('.')[1];
-  if (payload === undefined) return null;
-  let claims: unknown;
-  try {
-    claims = JSON.parse(base64UrlDecode(payload));
-  } catch {
-    // Not base64url JSON: not a token this cloud issued.
-    return null;
-  }
-  if (typeof claims !== 'object' || claims === null) return null;
-  const { username, role, exp } = claims as Record<string, unknown>;
-  if (typeof username !== 'string' || typeof role !== 'string') return null;
-  return { token, username, role, expiresAt: typeof exp === 'number' ? exp * 1000 : null };
+export function sessionFromLogin(res: LoginResponse, now: number): Session {
+  return { token: res.token, issuedAt: now, expiresAt: now + res.expiresIn * 1000, refreshToken: res.refreshToken, user: res.user };
+}
+
+/** Where a session is kept between page loads. */
+export interface SessionStore {
+  load(): Session | null;
+  save(session: Session | null): void;
+}
+
+const SESSION_KEY = 'mingliang.session';
+
+function isSession(v: unknown): v is Session {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  const user = s.user as Record<string, unknown> | null | undefined;
+  return (
+    typeof s.token === 'string' &&
+    typeof s.refreshToken === 'string' &&
+    typeof s.issuedAt === 'number' &&
+    typeof s.expiresAt === 'number' &&
+    typeof user === 'object' &&
+    user !== null &&
+    typeof user.username === 'string' &&
+    typeof user.role === 'string' &&
+    Array.isArray(user.permissions)
+  );
 }
 
 /**
- * The token lives in sessionStorage: it survives a reload of the tab but not closing it, and other
- * tabs (another operator's wall on the same machine) sign in on their own.
+ * Keeps the session in a Web Storage area. The viewer uses sessionStorage, not localStorage: refresh
+ * tokens rotate and a reused one ends the session, so two tabs sharing one refresh token would sign
+ * each other out at their next renewal. Per-tab storage gives every tab (another operator's wall on
+ * the same machine) its own session, survives a reload, and ends with the tab. (A tab duplicated by
+ * the browser copies its sessionStorage; the two then share a refresh token, and the second renewal
+ * ends both sessions — a safe failure: both sign in again.)
  */
-export function loadSession(): Session | null {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const session = token === null ? null : sessionFromToken(token);
-  if (token !== null && (session === null || (session.expiresAt !== null && session.expiresAt <= Date.now()))) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    return null;
-  }
-  return session;
+export function webSessionStore(storage: Storage): SessionStore {
+  return {
+    load() {
+      // The access token of earlier versions of the viewer is useless without a refresh token.
+      storage.removeItem('mingliang.token');
+      const raw = storage.getItem(SESSION_KEY);
+      if (raw === null) return null;
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        if (isSession(parsed)) return parsed;
+      } catch {
+        // Unreadable: treated like no session below.
+      }
+      storage.removeItem(SESSION_KEY);
+      return null;
+    },
+    save(session) {
+      if (session) storage.setItem(SESSION_KEY, JSON.stringify(session));
+      else storage.removeItem(SESSION_KEY);
+    },
+  };
 }
 
-export function storeSession(session: Session | null): void {
-  if (session) sessionStorage.setItem(TOKEN_KEY, session.token);
-  else sessionStorage.removeItem(TOKEN_KEY);
+/** How long before expiry an access token is renewed: a fifth of its life, between 5 s and 60 s. */
+export function renewMargin(session: Pick<Session, 'issuedAt' | 'expiresAt'>): number {
+  return Math.min(60_000, Math.max(5_000, (session.expiresAt - session.issuedAt) / 5));
 }

@@ -7,6 +7,7 @@ import { useI18n } from '../i18n/i18n.js';
 import { cameraName, eventExtras, eventTitle, labelName } from '../lib/event-names.js';
 import { useLiveData } from '../live/live-data.js';
 import { Link, useLocation } from '../router/location.js';
+import { WorkflowPanel } from '../workflow/workflow-panel.js';
 import { PhaseBadge, SeverityBadge } from './badges.js';
 import { SnapshotView } from './snapshot-view.js';
 
@@ -100,54 +101,57 @@ export function EventDetail({ id }: { id: string }): ReactNode {
           />
           {clipUrl !== null && <ClipPlayer path={clipUrl} version={item.updatedAt} />}
         </div>
-        <aside className="card detail-side">
-          <dl className="facts">
-            <dt>{t('field.camera')}</dt>
-            <dd>{cameraName(item.cameraId, cameras)}</dd>
-            <dt>{t('field.rule')}</dt>
-            <dd>
-              {title} <span className="muted mono">({item.ruleId})</span>
-            </dd>
-            <dt>{t('field.type')}</dt>
-            <dd>{i18n.tKnown(`type.${item.type}`, item.type)}</dd>
-            <dt>{t('field.label')}</dt>
-            <dd>
-              {labelName(item.label, i18n)} · {Math.round(item.topScore * 100)}%
-            </dd>
-            <dt>{t('field.started')}</dt>
-            <dd>{time(item.startedAt)}</dd>
-            <dt>{t('field.updated')}</dt>
-            <dd>{time(item.updatedAt)}</dd>
-            {item.endedAt !== null && (
-              <>
-                <dt>{t('field.ended')}</dt>
-                <dd>{time(item.endedAt)}</dd>
-              </>
-            )}
-            {item.endReason !== null && (
-              <>
-                <dt>{t('field.endReason')}</dt>
-                <dd>{item.endReason}</dd>
-              </>
-            )}
-            <dt>{t('field.edge')}</dt>
-            <dd className="mono">{item.edgeId}</dd>
-            <dt>{t('field.eventId')}</dt>
-            <dd className="mono small">{item.id}</dd>
-          </dl>
-          <h2>
-            {t('events.detections')} <span className="count">{item.detections.length}</span>
-          </h2>
-          <ul className="detections">
-            {item.detections.map((d, i) => (
-              <li key={i}>
-                <span>{labelName(d.label, i18n)}</span>
-                <span className="muted">{Math.round(d.score * 100)}%</span>
-                {d.trackId !== undefined && <span className="muted mono">{t('events.track', { id: d.trackId })}</span>}
-              </li>
-            ))}
-          </ul>
-        </aside>
+        <div className="detail-side-col">
+          <WorkflowPanel eventId={item.id} />
+          <aside className="card detail-side">
+            <dl className="facts">
+              <dt>{t('field.camera')}</dt>
+              <dd>{cameraName(item.cameraId, cameras)}</dd>
+              <dt>{t('field.rule')}</dt>
+              <dd>
+                {title} <span className="muted mono">({item.ruleId})</span>
+              </dd>
+              <dt>{t('field.type')}</dt>
+              <dd>{i18n.tKnown(`type.${item.type}`, item.type)}</dd>
+              <dt>{t('field.label')}</dt>
+              <dd>
+                {labelName(item.label, i18n)} · {Math.round(item.topScore * 100)}%
+              </dd>
+              <dt>{t('field.started')}</dt>
+              <dd>{time(item.startedAt)}</dd>
+              <dt>{t('field.updated')}</dt>
+              <dd>{time(item.updatedAt)}</dd>
+              {item.endedAt !== null && (
+                <>
+                  <dt>{t('field.ended')}</dt>
+                  <dd>{time(item.endedAt)}</dd>
+                </>
+              )}
+              {item.endReason !== null && (
+                <>
+                  <dt>{t('field.endReason')}</dt>
+                  <dd>{item.endReason}</dd>
+                </>
+              )}
+              <dt>{t('field.edge')}</dt>
+              <dd className="mono">{item.edgeId}</dd>
+              <dt>{t('field.eventId')}</dt>
+              <dd className="mono small">{item.id}</dd>
+            </dl>
+            <h2>
+              {t('events.detections')} <span className="count">{item.detections.length}</span>
+            </h2>
+            <ul className="detections">
+              {item.detections.map((d, i) => (
+                <li key={i}>
+                  <span>{labelName(d.label, i18n)}</span>
+                  <span className="muted">{Math.round(d.score * 100)}%</span>
+                  {d.trackId !== undefined && <span className="muted mono">{t('events.track', { id: d.trackId })}</span>}
+                </li>
+              ))}
+            </ul>
+          </aside>
+        </div>
       </div>
     </section>
   );

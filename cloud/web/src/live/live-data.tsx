@@ -2,7 +2,8 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { io, type Socket } from 'socket.io-client';
 import type { CameraItem, CameraListResponse, EventItem, EventListResponse } from '../../../../protocol/rest.js';
 import type { CloudToViewerEvents, VIEWER_NAMESPACE, ViewerToCloudEvents } from '../../../../protocol/socket-events.js';
-import type { ApiClient } from '../api/api-client.js';
+import type { WorkflowUpdate } from '../../../../protocol/workflow.js';
+import { ApiError, type ApiClient, type Authenticator } from '../api/api-client.js';
 import { mergeAlerts } from './alert-list.js';
 
 /** Typed against the protocol's constant without importing its module (and TypeBox) at run time. */
@@ -23,21 +24,29 @@ export interface LiveData {
   hasOlder: boolean;
   /** Called for every pushed event; `isNew` when its id was not held before. @returns unsubscribe */
   onPush: (listener: (item: EventItem, isNew: boolean) => void) => () => void;
+  /** Called for every pushed workflow transition. @returns unsubscribe */
+  onWorkflow: (listener: (update: WorkflowUpdate) => void) => () => void;
 }
+
+/** Handshakes refused in a row, each after a renewal, before the session counts as over. */
+const MAX_AUTH_RETRIES = 2;
 
 const LiveContext = createContext<LiveData | null>(null);
 
 /**
  * Holds the session's one socket.io connection to /viewer and the state it keeps fresh. On every
  * (re)connect it reloads the cameras and the first page of events, so nothing pushed while the
- * connection was down is missed.
+ * connection was down is missed. Every (re)connect asks the session for its current access token, so
+ * a reconnect after a renewal uses the fresh one; a handshake refused as UNAUTHORIZED renews the token
+ * and connects again.
  */
-export function LiveDataProvider({ api, token, onUnauthorized, children }: { api: ApiClient; token: string; onUnauthorized: () => void; children: ReactNode }): ReactNode {
+export function LiveDataProvider({ api, auth, children }: { api: ApiClient; auth: Authenticator; children: ReactNode }): ReactNode {
   const [connection, setConnection] = useState<Connection>('connecting');
   const [cameras, setCameras] = useState<ReadonlyMap<string, CameraItem>>(new Map());
   const [alerts, setAlerts] = useState<readonly EventItem[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const listeners = useRef(new Set<(item: EventItem, isNew: boolean) => void>());
+  const workflowListeners = useRef(new Set<(update: WorkflowUpdate) => void>());
   const held = useRef(new Set<string>());
   const pagingStarted = useRef(false);
 
@@ -65,11 +74,25 @@ export function LiveDataProvider({ api, token, onUnauthorized, children }: { api
       } catch (err) {
         // 401 already signed the session out through the api client; anything else: the next
         // reconnect retries, and the connection badge shows the trouble meanwhile.
-        console.warn('catch-up failed', err);
+        if (!(err instanceof ApiError && err.status === 401)) console.warn('catch-up failed', err);
       }
     };
-    const socket: Socket<CloudToViewerEvents, ViewerToCloudEvents> = io(VIEWER_NS, { auth: { token } });
+    let lastToken: string | null = null;
+    let authFailures = 0;
+    const socket: Socket<CloudToViewerEvents, ViewerToCloudEvents> = io(VIEWER_NS, {
+      auth: (cb) => {
+        auth.accessToken().then(
+          (token) => {
+            lastToken = token;
+            cb({ token });
+          },
+          // Signed out meanwhile: the handshake fails and the provider unmounts with the session.
+          () => cb({}),
+        );
+      },
+    });
     socket.on('connect', () => {
+      authFailures = 0;
       setConnection('live');
       void catchUp();
     });
@@ -77,7 +100,17 @@ export function LiveDataProvider({ api, token, onUnauthorized, children }: { api
     socket.on('connect_error', (err: Error & { data?: unknown }) => {
       setConnection('down');
       const data = err.data as { code?: unknown } | undefined;
-      if (data?.code === 'UNAUTHORIZED') onUnauthorized();
+      if (data?.code !== 'UNAUTHORIZED' || closed) return;
+      // A refused handshake is not retried by socket.io itself: renew and connect again, a bounded
+      // number of times (a disabled user stays refused).
+      authFailures += 1;
+      if (authFailures > MAX_AUTH_RETRIES || lastToken === null) {
+        auth.expire();
+        return;
+      }
+      void auth.tokenRefused(lastToken).then((fresh) => {
+        if (fresh !== null && !closed) socket.connect();
+      });
     });
     socket.on('event', (item) => {
       const isNew = !held.current.has(item.id);
@@ -85,11 +118,14 @@ export function LiveDataProvider({ api, token, onUnauthorized, children }: { api
       for (const listener of listeners.current) listener(item, isNew);
     });
     socket.on('camera', (item) => setCameras((m) => new Map(m).set(item.id, item)));
+    socket.on('workflow', (update) => {
+      for (const listener of workflowListeners.current) listener(update);
+    });
     return () => {
       closed = true;
       socket.disconnect();
     };
-  }, [api, token, onUnauthorized, addAlerts]);
+  }, [api, auth, addAlerts]);
 
   const loadOlder = useCallback(async (): Promise<boolean> => {
     if (cursor === null) return false;
@@ -106,9 +142,16 @@ export function LiveDataProvider({ api, token, onUnauthorized, children }: { api
     };
   }, []);
 
+  const onWorkflow = useCallback((listener: (update: WorkflowUpdate) => void) => {
+    workflowListeners.current.add(listener);
+    return () => {
+      workflowListeners.current.delete(listener);
+    };
+  }, []);
+
   const value = useMemo<LiveData>(
-    () => ({ connection, cameras, alerts, loadOlder, hasOlder: cursor !== null, onPush }),
-    [connection, cameras, alerts, loadOlder, cursor, onPush],
+    () => ({ connection, cameras, alerts, loadOlder, hasOlder: cursor !== null, onPush, onWorkflow }),
+    [connection, cameras, alerts, loadOlder, cursor, onPush, onWorkflow],
   );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }

@@ -1,10 +1,13 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { EventItem } from '../../../../protocol/rest.js';
+import { useSession } from '../api/session-context.js';
 import { AlertCard } from '../components/alert-card.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Beeper } from '../lib/beep.js';
 import { useLiveData } from '../live/live-data.js';
 import { useLocation } from '../router/location.js';
+import { useWorkflowIndex } from '../workflow/use-workflow-index.js';
+import { canAcceptFromWall } from '../workflow/workflow-logic.js';
 
 /** Live alerts marked new stay marked this long. */
 const FRESH_MS = 15_000;
@@ -34,6 +37,9 @@ export default function AlertWallPage(): ReactNode {
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const [sound, setSound] = useState(false);
   const [loadingOlder, setLoadingOlder] = useState(false);
+  const { session } = useSession();
+  const permissions = session?.user.permissions ?? [];
+  const workflow = useWorkflowIndex();
   const beeper = useRef<Beeper | null>(null);
 
   useEffect(() => {
@@ -136,7 +142,19 @@ export default function AlertWallPage(): ReactNode {
       ) : (
         <ol className="alert-grid" aria-label={t('alerts.title')}>
           {shown.map((item) => (
-            <AlertCard key={item.id} item={item} fresh={fresh.has(item.id)} />
+            <AlertCard
+              key={item.id}
+              item={item}
+              fresh={fresh.has(item.id)}
+              workflow={
+                workflow.available
+                  ? {
+                      item: workflow.items.get(item.id),
+                      ...(canAcceptFromWall(workflow.items.get(item.id)?.state, permissions) ? { accept: () => workflow.accept(item.id) } : {}),
+                    }
+                  : undefined
+              }
+            />
           ))}
         </ol>
       )}
