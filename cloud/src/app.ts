@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Server } from 'socket.io';
 import type { CloudBus } from './bus.js';
 import type { CloudConfig } from './config.js';
 import type { Repositories } from './db/repositories.js';
 import { drainConnectionsOnClose } from './http/drain-on-close.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { installErrorHandling, toErrorAnswer } from './http/error-handler.js';
 import archivePlugin from './plugins/archive.js';
 import authPlugin from './plugins/auth.js';
 import busPlugin from './plugins/bus.js';
@@ -38,6 +38,13 @@ import statsRoutes from './routes/stats.js';
 import userRoutes from './routes/users.js';
 import violationStatsRoutes from './routes/violation-stats.js';
 
+/** A registered route: method, URL pattern and its schema (params, querystring, body, …) when it has one. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  schema: Readonly<Record<string, unknown>> | undefined;
+}
+
 /** Handles of a built app, for main.ts and tests. */
 export interface MingliangRuntime {
   readonly config: CloudConfig;
@@ -49,7 +56,7 @@ export interface MingliangRuntime {
   readonly repos: Repositories;
   readonly bus: CloudBus;
   /** Every route the app registered (method, URL), for the access-control and fuzz tests and ops. */
-  readonly routes: readonly { method: string; url: string }[];
+  readonly routes: readonly RouteInfo[];
 }
 
 declare module 'fastify' {
@@ -80,6 +87,12 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
     logger: opts.logger ?? false,
     // JSON bodies are small; evidence uploads stream and enforce their own limit.
     bodyLimit: 256 * 1024,
+    // Errors the router raises before any route runs (a malformed URL, a path parameter over the
+    // router's length limit) get the same `{error: {code, message}}` body as every other refusal.
+    frameworkErrors: (err, _request, reply: FastifyReply) => {
+      const { statusCode, body } = toErrorAnswer(err);
+      void reply.code(statusCode).send({ error: body });
+    },
   })
     .withTypeProvider<TypeBoxTypeProvider>()
     .setValidatorCompiler(TypeBoxValidatorCompiler);
@@ -88,9 +101,10 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
   });
-  const routes: { method: string; url: string }[] = [];
+  const routes: RouteInfo[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+    const schema = route.schema as Record<string, unknown> | undefined;
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, schema });
   });
 
   try {
