@@ -7,3 +7,6 @@ export * from './validate.js';
 export * from './access.js';
 export * from './users.js';
 export * from './workflow.js';
+export * from './rule-geometry.js';
+export * from './rule-config.js';
+export * from './camera-rules.js';
