@@ -126,7 +126,7 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
     return d;
   };
 
-  async function runCamera(run: Omit<CameraRun, 'loop'>): Promise<void> {
+  async function runCamera(run: CameraRun): Promise<void> {
     const log = logger.child({ camera: run.camera.id });
     for (;;) {
       const frame = await run.source.next();
@@ -165,7 +165,10 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
       await recorder.start().catch((err: unknown) => logger.error({ camera: camera.id, err }, 'recorder did not start'));
     }
     partial.source.start();
-    runs.push({ ...partial, loop: runCamera(partial) });
+    // One object for the loop and for the rule swaps: they share its turn, latest frame and rules.
+    const run: CameraRun = { ...partial, loop: Promise.resolve() };
+    runs.push(run);
+    run.loop = runCamera(run);
   }
 
   function status(): CameraStatus[] {
