@@ -26,8 +26,8 @@ const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'camera-rules');
 const available = existsSync(path.join(testMediaDir(), CLIP)) && existsSync(path.join(testModelsDir(), 'coco-yolox-nano'));
 
 // Picked by looking at the snapshot this test saves (test-artifacts/camera-rules/snapshot.jpg): the
-// stretch of walkway people cross all the time, and the top-left corner (trees above the path) where
-// nobody walks.
+// stretch of walkway people cross all the time (feet of two or three people inside it on any frame), and
+// the top-left corner, a building wall where nobody walks.
 const WALKWAY = [[0.3, 0.36], [0.78, 0.36], [0.78, 0.6], [0.3, 0.6]];
 const CORNER = [[0.0, 0.0], [0.1, 0.0], [0.1, 0.1], [0.0, 0.1]];
 
@@ -102,7 +102,16 @@ describe.skipIf(!available)('camera rules managed in the cloud, applied live by 
   }, 60_000);
 
   it('serves a current JPEG of the camera and reports the rules and classes the edge runs', async () => {
-    const reported = await waitFor('the edge rules report', async () => ((await rulesOf()).reported ? rulesOf() : undefined), 60_000);
+    // The camera exists for the cloud once the edge's hello is in; its rules once the report follows.
+    const reported = await waitFor(
+      'the edge rules report',
+      async () => {
+        const res = await cloud.api<CameraRulesResponse>('GET', `/api/cameras/${CAMERA}/rules`);
+        return res.status === 200 && res.body.reported ? res.body : undefined;
+      },
+      60_000,
+      250,
+    );
     expect(reported).toMatchObject({ cameraId: CAMERA, desired: null, applied: { revision: null, inSync: true }, ruleIds: ['yaml-rule'], edgeOnline: true });
     expect(reported.reported?.rules.rules.map((r) => r.id)).toEqual(['yaml-rule']);
     expect(reported.classes).toEqual(expect.arrayContaining(['person', 'car', 'bicycle']));
