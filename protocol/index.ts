@@ -7,6 +7,8 @@ export * from './validate.js';
 export * from './access.js';
 export * from './users.js';
 export * from './workflow.js';
+export * from './integrations.js';
+export * from './archive.js';
 export * from './rule-geometry.js';
 export * from './rule-config.js';
 export * from './camera-rules.js';

@@ -8,6 +8,7 @@ import {
   EventPhase,
   Id,
   QualityIssueKind,
+  RuleName,
   Severity,
 } from './edge-messages.js';
 import { ErrorBody } from './ack.js';
@@ -45,6 +46,19 @@ export const EventItem = Type.Object(
     detections: Type.Array(Detection),
     /** Relative URL of the snapshot, null while none was announced. */
     snapshotUrl: Type.Union([Type.String(), Type.Null()]),
+    /** Relative URL of the object thumbnail, null when none was sent. */
+    thumbnailUrl: Type.Union([Type.String(), Type.Null()]),
+    /** Relative URL of the MP4 clip (HTTP Range supported), null until the edge announces it. */
+    clipUrl: Type.Union([Type.String(), Type.Null()]),
+    /** Size and wall-clock span of the clip. */
+    clip: Type.Union([
+      Type.Object({ size: Type.Integer({ minimum: 1 }), startAt: EpochMs, endAt: EpochMs }, { additionalProperties: false }),
+      Type.Null(),
+    ]),
+    /** The zone or line of the rule that fired, if any. */
+    zoneId: Type.Union([Id, Type.Null()]),
+    /** The rule's display name in both languages, when the edge sent one. */
+    name: Type.Union([RuleName, Type.Null()]),
   },
   { additionalProperties: false },
 );
@@ -56,6 +70,9 @@ export const EventListQuery = Type.Object(
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
     cameraId: Type.Optional(Id),
     type: Type.Optional(Id),
+    siteId: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+    from: Type.Optional(Type.Integer({ minimum: 0, description: 'events that started at or after (epoch ms)' })),
+    to: Type.Optional(Type.Integer({ minimum: 0, description: 'events that started before (epoch ms)' })),
   },
   { additionalProperties: false },
 );

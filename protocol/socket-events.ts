@@ -1,8 +1,10 @@
 import Type, { type Static } from 'typebox';
 import type { Ack } from './ack.js';
 import type { CameraSnapshotAck, CameraSnapshotCommand, RulesApplyAck, RulesApplyCommand, RulesReport } from './camera-rules.js';
+import type { RecordingFetchAck, RecordingFetchCommand, RecordingListAck, RecordingListCommand } from './archive.js';
 import { EpochMs, Id, type EdgeHello, type EventMessage, type Heartbeat } from './edge-messages.js';
 import type { CameraItem, EventItem } from './rest.js';
+import type { NoticeItem, WorkflowUpdate } from './workflow.js';
 
 /** socket.io namespace the edges connect to, with `auth: EdgeAuth`. */
 export const EDGE_NAMESPACE = '/edge';
@@ -62,11 +64,20 @@ export interface CloudToEdgeEvents {
   'rules:apply': (cmd: RulesApplyCommand, ack: (res: RulesApplyAck) => void) => void;
   /** A current JPEG of the camera, to draw zones on. */
   'camera:snapshot': (cmd: CameraSnapshotCommand, ack: (res: CameraSnapshotAck) => void) => void;
+  /** What the edge has recorded of a camera in a range (see protocol/archive.ts). */
+  'recording:list': (cmd: RecordingListCommand, ack: (res: RecordingListAck) => void) => void;
+  /** Join a camera's range into an MP4, upload it, then answer (see protocol/archive.ts). */
+  'recording:fetch': (cmd: RecordingFetchCommand, ack: (res: RecordingFetchAck) => void) => void;
 }
 
-/** Cloud → viewer. */
+/**
+ * Cloud → viewer, each only to viewers whose scope covers it (the camera's site; notices to their org,
+ * site or user). The connection ends when its access token expires: reconnect with a fresh token.
+ */
 export interface CloudToViewerEvents {
   event: (item: EventItem) => void;
   camera: (item: CameraItem) => void;
+  workflow: (update: WorkflowUpdate) => void;
+  notice: (notice: NoticeItem) => void;
 }
 export type ViewerToCloudEvents = Record<string, never>;

@@ -1,7 +1,9 @@
 /**
  * `npm run demo`: the whole system on 127.0.0.1 on embedded defaults — simulated RTSP cameras serving
  * real footage, the cloud (SQLite in the data directory) and one edge analysing the cameras with
- * YOLOX-Nano. Prints the viewer URL and every alert as it arrives; Ctrl-C stops every child process.
+ * YOLOX-Nano and the scene models. Seeds a demo programme (an org tree, one site of each kind with its
+ * cameras, one account per role, each with a fresh password printed at start), prints the viewer URL and
+ * every alert as it arrives; Ctrl-C stops every child process.
  *
  * Environment: MINGLIANG_PORT (8080), MINGLIANG_ADMIN_PASSWORD (else random, printed once),
  * MINGLIANG_DATA_DIR (./data), MINGLIANG_MODELS_DIR, MINGLIANG_MEDIA_DIR, MINGLIANG_RTSP_PORT (free port).
@@ -15,7 +17,9 @@ import { ConfigError } from '../common/config-loader.js';
 import { modelsDir, repoRoot } from '../common/env.js';
 import { loadManifest } from '../models/manifest.js';
 import { buildApp } from '../cloud/src/app.js';
+import { hashPassword, randomPassword } from '../cloud/src/auth/passwords.js';
 import { loadCloudConfig } from '../cloud/src/config.js';
+import { seedDemo } from '../cloud/src/demo/demo-seed.js';
 import { loadEdgeConfig } from '../edge/src/config.js';
 import { startEdgeNode, type EdgeNode } from '../edge/src/edge-node.js';
 import { VIEWER_NAMESPACE, type CloudToViewerEvents, type EventItem, type ViewerToCloudEvents } from '../protocol/index.js';
@@ -77,6 +81,8 @@ async function main(): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : cloudCfg.server.port;
     const base = `http://127.0.0.1:${port}`;
     env.MINGLIANG_CLOUD_URL = base;
+    // Before the edge connects, so its first events already belong to their sites.
+    const accounts = await seedDemo(app.mingliang.repos);
 
     const edgeCfg = loadEdgeConfig(path.join(repoRoot, 'edge', 'config.example.yaml'), { env });
     say(`loading models and starting the edge (${edgeCfg.cameras.map((c) => c.id).join(', ')})…`);
@@ -84,13 +90,26 @@ async function main(): Promise<void> {
     stops.push(() => edge.stop());
 
     const admin = cloudCfg.auth.admin;
-    const password = app.mingliang.initialAdminPassword ?? (admin.password || null);
+    const { repos } = app.mingliang;
+    // A demo is for logging in at once: without MINGLIANG_ADMIN_PASSWORD the admin, like every demo
+    // account, gets a fresh password on every start, printed below.
+    let password = admin.password || app.mingliang.initialAdminPassword;
+    if (!password) {
+      password = randomPassword();
+      const adminUser = repos.users.findByUsername(admin.username);
+      if (adminUser) repos.users.setPasswordHash(adminUser.id, await hashPassword(password), Date.now());
+    }
+    const rows: [string, string, string, string][] = [
+      [admin.username, password, 'admin', '全部 everything'],
+      ...accounts.map((a): [string, string, string, string] => [a.username, a.password, a.role, `${a.displayName} · ${a.scope}`]),
+    ];
     process.stdout.write(
       [
         '',
         `  Viewer:   ${base}/`,
-        `  Login:    ${admin.username} / ${password ?? '(set on the first run; set MINGLIANG_ADMIN_PASSWORD to choose one)'}`,
-        app.mingliang.initialAdminPassword ? '            (generated now and shown only once)' : '',
+        `  API docs: ${base}/docs`,
+        '  Accounts (fresh passwords on every demo start):',
+        ...rows.map(([u, p, r, s]) => `    ${u.padEnd(11)} ${p.padEnd(22)} ${r.padEnd(10)} ${s}`),
         `  Data:     ${app.mingliang.dataDir}`,
         '  Stop:     Ctrl-C',
         '',

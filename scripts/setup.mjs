@@ -41,6 +41,8 @@ const checks = [
     test: () => ok('/usr/bin/python3', ['-c', GST_PY]),
     pkgs: ['python3-gi', 'gir1.2-gst-rtsp-server-1.0', 'gstreamer1.0-plugins-base', 'gstreamer1.0-plugins-good', 'gstreamer1.0-plugins-bad'],
   },
+  // The MQTT out tests start a real broker; the cloud itself only needs one when MQTT is configured.
+  { what: 'mosquitto (MQTT broker for the tests)', test: () => existsSync('/usr/sbin/mosquitto'), pkgs: ['mosquitto'] },
   { what: 'fonts for snapshot labels', test: () => ok('fc-list', []) && (run('fc-list', [], { stdio: 'pipe' }).stdout?.toString() ?? '').includes('DejaVu'), pkgs: ['fontconfig', 'fonts-dejavu-core'] },
   ...(withBrowser
     ? [

@@ -48,6 +48,8 @@ export interface MingliangRuntime {
   readonly io: Server;
   readonly repos: Repositories;
   readonly bus: CloudBus;
+  /** Every route the app registered (method, URL), for the access-control and fuzz tests and ops. */
+  readonly routes: readonly { method: string; url: string }[];
 }
 
 declare module 'fastify' {
@@ -84,6 +86,10 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
   });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
 
   try {
     // First: it collects every route registered after it into the OpenAPI document.
@@ -97,8 +103,8 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
     await app.register(socketsPlugin);
     await app.register(mediaPlugin, { media: config.media, dataDir });
     await app.register(workflowPlugin);
-    await app.register(integrationsPlugin);
-    await app.register(archivePlugin);
+    await app.register(integrationsPlugin, { integrations: config.integrations });
+    await app.register(archivePlugin, { archive: config.archive, dataDir });
     await app.register(cameraRulesPlugin);
     await app.register(healthRoutes);
     await app.register(authRoutes);
@@ -123,6 +129,7 @@ export async function buildApp(config: CloudConfig, opts: BuildAppOptions = {}):
       io: app.io,
       repos: app.repos,
       bus: app.bus,
+      routes,
     });
   } catch (err) {
     // Release what the plugins that did load hold (the database file above all) before reporting.

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { ArchiveConfig } from './archive/archive-config.js';
-import { IntegrationsConfig } from './integrations/integrations-config.js';
+import { IntegrationsConfig, integrationsProblems } from './integrations/integrations-config.js';
 import { WorkflowConfig } from './workflow/workflow-config.js';
 import { loadConfigFile, parseConfig, type ConfigProblem } from '../../common/config-loader.js';
 import { Id } from '../../protocol/index.js';
@@ -323,6 +323,7 @@ function refine(value: unknown): ConfigProblem[] {
     problems.push({ path: 'media.signingKey', message: `must be empty (random) or at least ${MIN_MEDIA_SIGNING_KEY_LENGTH} characters` });
   }
   if (rtmpPort !== 0 && rtmpPort === httpPort) problems.push({ path: 'media.httpPort', message: 'must differ from media.rtmpPort' });
+  problems.push(...integrationsProblems(config.integrations));
   return problems;
 }
 

@@ -68,12 +68,31 @@ export const CameraConfig = Type.Object(
         url: Type.String({ default: '', description: 'record stream (main stream); empty = the detect url' }),
         segmentSeconds: Type.Integer({ minimum: 1, maximum: 60, default: 2, description: 'segment length (cut on keyframes)' }),
         bufferSeconds: Type.Integer({ minimum: 10, default: 300, description: 'rolling buffer kept for pre-capture' }),
-        maxBytes: Type.Integer({ minimum: 1_000_000, default: 512 * 1024 * 1024, description: 'disk quota of the buffer' }),
+        maxBytes: Type.Integer({ minimum: 1_000_000, default: 512 * 1024 * 1024, description: 'disk quota of the buffer (mode off)' }),
+        mode: Type.Union([Type.Literal('continuous'), Type.Literal('events'), Type.Literal('off')], {
+          default: 'events',
+          description:
+            'recording kept beyond the rolling buffer for playback: continuous = every segment; events = only segments ' +
+            'overlapping an event window (preSeconds before to postSeconds after); off = none (the buffer still makes clips)',
+        }),
+        retentionDays: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 3650,
+          default: 7,
+          description: 'recorded segments older than this are deleted (continuous and events modes)',
+        }),
+        quotaBytes: Type.Integer({
+          minimum: 1_000_000,
+          default: 20 * 1024 * 1024 * 1024,
+          description:
+            "disk quota of THIS camera's recording, rolling buffer included (continuous and events modes; replaces maxBytes). " +
+            'Over it the oldest segments go first; segments backing event evidence not yet uploaded are never deleted',
+        }),
         preSeconds: Type.Integer({ minimum: 0, maximum: 60, default: 5, description: 'clip seconds before the event starts' }),
         postSeconds: Type.Integer({ minimum: 0, maximum: 60, default: 5, description: 'clip seconds after it ends' }),
         maxClipSeconds: Type.Integer({ minimum: 5, maximum: 600, default: 120, description: 'longest clip; a longer event keeps its beginning' }),
       },
-      'event clips with pre- and post-capture',
+      'recording: segments for event clips (pre- and post-capture) and for playback of time ranges',
     ),
     live: obj(
       {

@@ -16,6 +16,7 @@ import type { Frame } from './types.js';
 import { SocketUplink } from './uplink/index.js';
 import { SegmentRecorder } from './recorder/index.js';
 import { attachRelayCommands, createRelayController } from './relay/index.js';
+import { attachRecordingCommands, createRecordingService } from './archive/index.js';
 import { BYTE_TRACKER_DEFAULTS } from './track/index.js';
 
 export const EDGE_VERSION = '0.1.0';
@@ -105,6 +106,8 @@ export async function startEdgeNode(fileConfig: EdgeConfig, logger: Logger): Pro
     retryMaxMs: config.cloud.retryMaxMs,
     logger: logger.child({ stage: 'uplink' }),
   });
+  // The recorders by camera, for playback of recorded ranges (the pipeline uses them for clips).
+  const recorders = new Map<string, SegmentRecorder>();
   let pipeline: Pipeline;
   try {
     pipeline = await startPipeline(config, {
@@ -124,8 +127,8 @@ export async function startEdgeNode(fileConfig: EdgeConfig, logger: Logger): Pro
         logger.info({ model: modelId, warmupMs: Math.round(detector.warmupMs) }, 'detector ready');
         return detector;
       },
-      createRecorder: (camera) =>
-        new SegmentRecorder({
+      createRecorder: (camera) => {
+        const recorder = new SegmentRecorder({
           cameraId: camera.id,
           url: camera.record.url || camera.url,
           rtspTransport: camera.transport,
@@ -133,10 +136,16 @@ export async function startEdgeNode(fileConfig: EdgeConfig, logger: Logger): Pro
           dir: path.resolve(config.dataDir, 'segments', camera.id),
           segmentSeconds: camera.record.segmentSeconds,
           bufferSeconds: camera.record.bufferSeconds,
-          maxBytes: camera.record.maxBytes,
+          mode: camera.record.mode,
+          retainMs: Math.round(camera.record.retentionDays * 24 * 3600 * 1000),
+          // The recording quota covers the buffer too; without recording the buffer has its own.
+          maxBytes: camera.record.mode === 'off' ? camera.record.maxBytes : camera.record.quotaBytes,
           maxClipSeconds: camera.record.maxClipSeconds,
           logger: logger.child({ camera: camera.id, stage: 'recorder' }),
-        }),
+        });
+        recorders.set(camera.id, recorder);
+        return recorder;
+      },
       outbox,
       uplink,
       logger,
@@ -153,6 +162,15 @@ export async function startEdgeNode(fileConfig: EdgeConfig, logger: Logger): Pro
     cameras: config.cameras.map((c) => ({ id: c.id, url: c.record.url || c.url, transport: c.transport, allowTranscode: c.live.allowTranscode })),
   });
   const detachRelay = attachRelayCommands(uplink.commands, relay);
+  // Playback: the cloud asks for a camera's recorded range; the file goes up over HTTP like evidence.
+  const playback = createRecordingService({
+    recorderOf: (id) => recorders.get(id),
+    workDir: path.resolve(config.dataDir, 'playback'),
+    upload: { cloudUrl: config.cloud.url, edgeId: config.edgeId, token: config.cloud.token },
+    logger,
+  });
+  mkdirSync(path.resolve(config.dataDir, 'playback'), { recursive: true });
+  const detachPlayback = attachRecordingCommands(uplink.commands, playback);
   const rulesSync = new RulesSync({
     pipeline,
     store: rulesStore,
@@ -174,7 +192,8 @@ export async function startEdgeNode(fileConfig: EdgeConfig, logger: Logger): Pro
     async stop() {
       detachRules();
       detachRelay();
-      await relay.stop();
+      detachPlayback();
+      await Promise.all([relay.stop(), playback.stop()]);
       await pipeline.stop();
       outbox.close();
     },

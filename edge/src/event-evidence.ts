@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ClipRef, EventMessage, SnapshotRef } from '../../protocol/index.js';
 import type { CameraConfig } from './config.js';
 import { renderSnapshot } from './evidence/index.js';
+import type { EvidenceGuards } from './evidence-guards.js';
 import type { EvidenceInput, Outbox } from './outbox/index.js';
 import type { RecordedClip } from './recorder/index.js';
 import { toClipRef } from './recorder/index.js';
@@ -11,6 +12,8 @@ import type { RuleHit } from './rules/index.js';
 export interface ClipSource {
   protect(fromMs: number, toMs: number, reason: string): { release(): void };
   requestClip(fromMs: number, toMs: number, options?: { waitMs?: number; reason?: string }): Promise<RecordedClip>;
+  /** Keeps an event window for the recording's retention (`events` mode); absent: nothing to keep. */
+  retain?(fromMs: number, toMs: number, reason: string): Promise<void>;
 }
 
 export interface EventEvidenceDeps {
@@ -19,6 +22,8 @@ export interface EventEvidenceDeps {
   outbox: Outbox;
   notify: () => void;
   logger: Logger;
+  /** Keeps each clip's footage until the outbox has delivered the clip; absent: only until the clip is made. */
+  guards?: EvidenceGuards;
 }
 
 /**
@@ -68,12 +73,16 @@ export class EventEvidence {
       return;
     }
     const to = (hit.clipRange?.endAt ?? m.endedAt ?? m.at) + camera.record.postSeconds * 1000;
+    // `events` recording mode: the event window outlives the rolling buffer (for playback and exports).
+    void recorder.retain?.(firstSeen - pre, to, `event ${m.id}`).catch((err: unknown) => this.deps.logger.error({ eventId: m.id, err }, 'could not retain the event window'));
     const job = recorder
       .requestClip(firstSeen - pre, to, { reason: `event ${m.id}`, ...(this.shuttingDown ? { waitMs: 0 } : {}) })
       .then(
         (clip) => {
           const ref: ClipRef = toClipRef(clip);
           if (clip.issues.length > 0) this.deps.logger.warn({ eventId: m.id, issues: clip.issues }, 'event clip incomplete');
+          // Before the enqueue: from then on only the outbox's delivery releases the footage.
+          this.deps.guards?.guard(recorder, ref.sha256, clip.startAt, clip.endAt, `event ${m.id} clip`);
           this.write({ ...message, clip: ref }, [...evidence, { sha256: ref.sha256, contentType: ref.contentType, file: clip.file }]);
         },
         (err: unknown) => {

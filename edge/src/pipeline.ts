@@ -3,6 +3,7 @@ import type { CameraRuleSet, CameraStatus, EventMessage, Heartbeat } from '../..
 import { CameraAnalysis } from './camera-analysis.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { EventEvidence, type ClipSource } from './event-evidence.js';
+import { EvidenceGuards } from './evidence-guards.js';
 import type { Outbox } from './outbox/index.js';
 import { planCameraRules, type ResolvedCameraRules } from './rules/index.js';
 import type { DetectorWithInput, Frame } from './types.js';
@@ -113,7 +114,8 @@ function ruleSetOf(camera: CameraConfig): CameraRuleSet {
  */
 export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Promise<Pipeline> {
   const { logger, outbox, uplink } = deps;
-  const evidence = new EventEvidence({ edgeId: config.edgeId, jpegQuality: config.evidence.jpegQuality, outbox, notify: () => uplink.notify(), logger });
+  const guards = new EvidenceGuards(outbox, logger.child({ stage: 'evidence' }));
+  const evidence = new EventEvidence({ edgeId: config.edgeId, jpegQuality: config.evidence.jpegQuality, outbox, notify: () => uplink.notify(), logger, guards });
   let stopping = false;
 
   const detectors = new Map<string, Promise<DetectorWithInput>>();
@@ -161,6 +163,8 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
       turn: Promise.resolve(),
     };
     if (recorder) {
+      // Clips still queued from an earlier run keep their footage until delivered: before the first prune.
+      guards.restore(camera.id, recorder);
       // A recorder that cannot start costs the camera its clips, never its analysis.
       await recorder.start().catch((err: unknown) => logger.error({ camera: camera.id, err }, 'recorder did not start'));
     }
@@ -242,6 +246,7 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
       await evidence.drain();
       await Promise.all(runs.map((r) => r.recorder?.stop()));
       await uplink.stop();
+      guards.close();
       for (const d of detectors.values()) await (await d).close();
     },
   };

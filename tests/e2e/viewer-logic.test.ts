@@ -35,6 +35,7 @@ describe('viewer logic', () => {
     const ev = (id: string, startedAt: number, updatedAt = startedAt, phase: EventItem['phase'] = 'start'): EventItem => ({
       id, edgeId: 'e', cameraId: 'c', ruleId: 'r', type: 'presence', severity: 2, label: 'person', topScore: 0.9, phase,
       startedAt, updatedAt, endedAt: null, endReason: null, detections: [], snapshotUrl: null,
+      thumbnailUrl: null, clipUrl: null, clip: null, zoneId: null, name: null,
     });
     let list = mergeAlerts([], [ev('a', 1000), ev('b', 3000), ev('c', 2000)]);
     expect(list.map((e) => e.id)).toEqual(['b', 'c', 'a']);

@@ -180,6 +180,11 @@ describe('cloud REST API', () => {
       endReason: null,
       detections: newest?.detections,
       snapshotUrl: null,
+      thumbnailUrl: null,
+      clipUrl: null,
+      clip: null,
+      zoneId: null,
+      name: null,
     } satisfies Partial<EventItem>);
     const one = await get(`/api/events/${newest?.id ?? ''}`);
     expect(one.status).toBe(200);

@@ -264,6 +264,11 @@ describe('edge ingest over socket.io', () => {
       detections: end.detections,
       // The update and end carried no snapshot: the one from the start is kept.
       snapshotUrl: `/api/events/${id}/snapshot`,
+      thumbnailUrl: null,
+      clipUrl: null,
+      clip: null,
+      zoneId: null,
+      name: null,
     };
     expect(pushed[2]).toEqual(expected);
     expect((await cloud.events()).filter((e) => e.id === id)).toEqual([expected]);

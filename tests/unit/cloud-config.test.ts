@@ -56,8 +56,21 @@ describe('cloud config', () => {
         logLevel: 'warn',
       },
       workflow: {},
-      integrations: {},
-      archive: {},
+      integrations: {
+        metrics: { enabled: true, token: '', allow: ['127.0.0.1/8', '::1/128'] },
+        mqtt: { url: '', username: '', password: '', clientId: '', topicPrefix: 'mingliang', qos: 1, retainCameraState: true, reconnectPeriodMs: 5000, maxQueue: 10_000 },
+        webhooks: { endpoints: [], maxAttempts: 10, timeoutMs: 10_000, backoffBaseMs: 2000, backoffMaxMs: 600_000, concurrency: 4, keepDays: 14 },
+      },
+      archive: {
+        maxRangeSeconds: 3600,
+        maxListRangeSeconds: 604_800,
+        maxEventsPerExport: 200,
+        maxRecordingBytes: 2 * 1024 * 1024 * 1024,
+        fetchTimeoutSeconds: 600,
+        listTimeoutMs: 10_000,
+        retentionHours: 24,
+        sweepIntervalSeconds: 300,
+      },
     });
     expect(Object.isFrozen(config.server)).toBe(true);
   });

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Detection, EventItem, EventMessage } from '../../../protocol/index.js';
+import type { ClipRef, Detection, EventItem, EventMessage, RuleName } from '../../../protocol/index.js';
 
 /** The position of an event in the newest-first order; pages continue strictly after it. */
 export interface EventPosition {
@@ -13,6 +13,12 @@ export interface EventListFilter {
   after?: EventPosition | undefined;
   cameraId?: string | undefined;
   type?: string | undefined;
+  /** Only events that started at or after this time. */
+  from?: number | undefined;
+  /** Only events that started before this time. */
+  to?: number | undefined;
+  /** Only events of cameras at these sites (the caller's scope, or one site); undefined: no filter. */
+  siteIds?: readonly number[] | undefined;
 }
 
 /** What ingest needs to decide whether a message applies. */
@@ -39,13 +45,14 @@ interface EventRow {
   end_reason: string | null;
   detections_json: string;
   snapshot_sha256: string | null;
-}
-
-/** Optional facts of later protocol versions, stored so none is lost before the REST view shows them. */
-interface EventExtras {
+  thumbnail_sha256: string | null;
   clip_json: string | null;
   zone_id: string | null;
   rule_name_json: string | null;
+}
+
+/** Optional facts stored so none is lost before the REST view shows them. */
+interface EventExtras {
   gb_alarm_json: string | null;
   track_ids_json: string | null;
   attributes_json: string | null;
@@ -57,11 +64,31 @@ const json = (value: unknown): string | null => (value === undefined ? null : JS
 
 const COLUMNS =
   'id, seq, edge_id, camera_id, rule_id, type, severity, label, top_score, phase, started_at, updated_at, ' +
-  'ended_at, end_reason, detections_json, snapshot_sha256';
+  'ended_at, end_reason, detections_json, snapshot_sha256, thumbnail_sha256, clip_json, zone_id, rule_name_json';
 
 /** The URL viewers fetch an event's snapshot from (with their bearer token). */
 export function snapshotUrlFor(eventId: string): string {
   return `/api/events/${eventId}/snapshot`;
+}
+
+/** The evidence files of an event, by kind. */
+export type EvidenceKind = 'snapshot' | 'thumbnail' | 'clip';
+
+/** What the viewer shows of the optional parts of an event. */
+function extras(
+  id: string,
+  thumbnailSha256: string | null,
+  clip: ClipRef | null,
+  zoneId: string | null,
+  name: RuleName | null,
+): Pick<EventItem, 'thumbnailUrl' | 'clipUrl' | 'clip' | 'zoneId' | 'name'> {
+  return {
+    thumbnailUrl: thumbnailSha256 ? `/api/events/${id}/thumbnail` : null,
+    clipUrl: clip ? `/api/events/${id}/clip` : null,
+    clip: clip ? { size: clip.size, startAt: clip.startAt, endAt: clip.endAt } : null,
+    zoneId,
+    name,
+  };
 }
 
 function toItem(row: EventRow): EventItem {
@@ -82,6 +109,13 @@ function toItem(row: EventRow): EventItem {
     endReason: row.end_reason,
     detections: JSON.parse(row.detections_json) as Detection[],
     snapshotUrl: row.snapshot_sha256 ? snapshotUrlFor(row.id) : null,
+    ...extras(
+      row.id,
+      row.thumbnail_sha256,
+      row.clip_json === null ? null : (JSON.parse(row.clip_json) as ClipRef),
+      row.zone_id,
+      row.rule_name_json === null ? null : (JSON.parse(row.rule_name_json) as RuleName),
+    ),
   };
 }
 
@@ -103,6 +137,7 @@ function toParams(msg: EventMessage, receivedAt: number): EventParams {
     end_reason: msg.endReason ?? null,
     detections_json: JSON.stringify(msg.detections),
     snapshot_sha256: msg.snapshot?.sha256 ?? null,
+    thumbnail_sha256: msg.thumbnail?.sha256 ?? null,
     clip_json: json(msg.clip),
     zone_id: msg.zoneId ?? null,
     rule_name_json: json(msg.name),
@@ -131,18 +166,19 @@ function itemFromMessage(msg: EventMessage, startedAt: number, snapshotSha256: s
     endReason: msg.endReason ?? null,
     detections: msg.detections,
     snapshotUrl: snapshotSha256 ? snapshotUrlFor(msg.id) : null,
+    ...extras(msg.id, msg.thumbnail?.sha256 ?? null, msg.clip ?? null, msg.zoneId ?? null, msg.name ?? null),
   };
 }
 
 /** Optional parts an older message may still contribute to an event stored from a newer one. */
-const FILLABLE = ['snapshot_sha256', 'clip_json', 'zone_id', 'rule_name_json', 'gb_alarm_json', 'track_ids_json', 'attributes_json'];
+const FILLABLE = ['snapshot_sha256', 'thumbnail_sha256', 'clip_json', 'zone_id', 'rule_name_json', 'gb_alarm_json', 'track_ids_json', 'attributes_json'];
 
 /** Events as last reported by their edge, one row per event id. */
 export class EventsRepository {
   private readonly getStmt: Statement<[string], EventRow>;
   private readonly stateStmt: Statement<[string], { seq: number; edge_id: string; camera_id: string }>;
   private readonly insertStmt: Statement<[EventParams]>;
-  private readonly updateStmt: Statement<[EventParams], { started_at: number; snapshot_sha256: string | null }>;
+  private readonly updateStmt: Statement<[EventParams], EventRow>;
   private readonly backfillStmt: Statement<[EventParams], EventRow>;
   /** One prepared statement per filter combination, so each can use its own index. */
   private readonly listStmts = new Map<string, Statement<[Record<string, string | number>], EventRow>>();
@@ -153,10 +189,11 @@ export class EventsRepository {
     // DO NOTHING on a repeated id: the caller then classifies the message (replay, newer, older, foreign).
     this.insertStmt = db.prepare(`
       INSERT INTO events (id, seq, edge_id, camera_id, rule_id, type, severity, label, top_score, phase, started_at,
-        updated_at, ended_at, end_reason, detections_json, snapshot_sha256, clip_json, zone_id, rule_name_json,
-        gb_alarm_json, track_ids_json, attributes_json, received_at)
+        updated_at, ended_at, end_reason, detections_json, snapshot_sha256, thumbnail_sha256, clip_json, zone_id,
+        rule_name_json, gb_alarm_json, track_ids_json, attributes_json, received_at)
       VALUES (@id, @seq, @edge_id, @camera_id, @rule_id, @type, @severity, @label, @top_score, @phase, @started_at,
-        @updated_at, @ended_at, @end_reason, @detections_json, @snapshot_sha256, @clip_json, @zone_id, @rule_name_json,
+        @updated_at, @ended_at, @end_reason, @detections_json, @snapshot_sha256, @thumbnail_sha256, @clip_json, @zone_id,
+        @rule_name_json,
         @gb_alarm_json, @track_ids_json, @attributes_json, @received_at)
       ON CONFLICT (id) DO NOTHING`);
     // started_at is the pagination key and never moves; neither does type (an event does not change
@@ -168,6 +205,7 @@ export class EventsRepository {
         top_score = @top_score, phase = @phase, updated_at = @updated_at, ended_at = @ended_at,
         end_reason = @end_reason, detections_json = @detections_json,
         snapshot_sha256 = COALESCE(@snapshot_sha256, snapshot_sha256),
+        thumbnail_sha256 = COALESCE(@thumbnail_sha256, thumbnail_sha256),
         clip_json = COALESCE(@clip_json, clip_json),
         zone_id = COALESCE(@zone_id, zone_id),
         rule_name_json = COALESCE(@rule_name_json, rule_name_json),
@@ -176,7 +214,7 @@ export class EventsRepository {
         attributes_json = COALESCE(@attributes_json, attributes_json),
         received_at = @received_at
       WHERE id = @id AND edge_id = @edge_id AND camera_id = @camera_id AND seq < @seq
-      RETURNING started_at, snapshot_sha256`);
+      RETURNING ${COLUMNS}`);
     // An older message (a start that arrives after its update) changes nothing the newer one set; it
     // only fills in what is still missing, and the WHERE makes "nothing to fill" no write at all.
     this.backfillStmt = db.prepare(`
@@ -191,10 +229,19 @@ export class EventsRepository {
     return row && toItem(row);
   }
 
-  /** The SHA-256 of the event's current snapshot; undefined when the event does not exist. */
-  snapshotOf(id: string): string | null | undefined {
+  /** The camera of an event and the SHA-256 of its evidence file of a kind; undefined when no such event. */
+  evidenceOf(id: string, kind: EvidenceKind): { cameraId: string; sha256: string | null } | undefined {
     const row = this.getStmt.get(id);
-    return row ? row.snapshot_sha256 : undefined;
+    if (!row) return undefined;
+    const sha256 =
+      kind === 'snapshot'
+        ? row.snapshot_sha256
+        : kind === 'thumbnail'
+          ? row.thumbnail_sha256
+          : row.clip_json === null
+            ? null
+            : (JSON.parse(row.clip_json) as ClipRef).sha256;
+    return { cameraId: row.camera_id, sha256 };
   }
 
   state(id: string): StoredEventState | undefined {
@@ -214,7 +261,7 @@ export class EventsRepository {
    */
   update(msg: EventMessage, receivedAt: number): EventItem | undefined {
     const row = this.updateStmt.get(toParams(msg, receivedAt));
-    return row && itemFromMessage(msg, row.started_at, row.snapshot_sha256);
+    return row && toItem(row);
   }
 
   /**
@@ -233,6 +280,18 @@ export class EventsRepository {
   list(filter: EventListFilter): { items: EventItem[]; hasMore: boolean } {
     const where: string[] = [];
     const params: Record<string, string | number> = { limit: filter.limit + 1 };
+    if (filter.siteIds !== undefined) {
+      where.push('camera_id IN (SELECT camera_id FROM camera_directory WHERE site_id IN (SELECT value FROM json_each(@siteIds)))');
+      params.siteIds = JSON.stringify(filter.siteIds);
+    }
+    if (filter.from !== undefined) {
+      where.push('started_at >= @from');
+      params.from = filter.from;
+    }
+    if (filter.to !== undefined) {
+      where.push('started_at < @to');
+      params.to = filter.to;
+    }
     if (filter.cameraId !== undefined) {
       where.push('camera_id = @cameraId');
       params.cameraId = filter.cameraId;

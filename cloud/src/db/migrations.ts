@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { MEDIA_ARCHIVE_MIGRATION_SQL } from '../archive/archive-schema.js';
 import { CAMERA_RULES_MIGRATION_SQL } from '../camera-rules/camera-rules-schema.js';
+import { WEBHOOKS_MIGRATION_SQL } from '../integrations/webhooks-schema.js';
 import { WORKFLOW_MIGRATION_SQL } from '../workflow/workflow-schema.js';
 
 /** One schema step. Versions are 1, 2, 3, … in order; a shipped migration is never edited, only followed. */
@@ -203,6 +204,9 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX users_org ON users(org_id) WHERE org_id IS NOT NULL;
       CREATE INDEX users_site ON users(site_id) WHERE site_id IS NOT NULL;
 
+      -- The object thumbnail the edge sends with an event (stored, not only announced, from now on).
+      ALTER TABLE events ADD COLUMN thumbnail_sha256 TEXT;
+
       -- Refresh tokens: opaque, stored as SHA-256, rotated on every use. Presenting a token that was
       -- already rotated revokes its whole family (a stolen token replayed after the owner used it).
       CREATE TABLE refresh_tokens (
@@ -245,6 +249,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'closed-loop workflow', sql: WORKFLOW_MIGRATION_SQL },
   { version: 6, name: 'recording requests and evidence exports', sql: MEDIA_ARCHIVE_MIGRATION_SQL },
   { version: 7, name: 'camera rules managed in the cloud', sql: CAMERA_RULES_MIGRATION_SQL },
+  { version: 8, name: 'outgoing webhook deliveries', sql: WEBHOOKS_MIGRATION_SQL },
 ];
 
 /** The schema version this build expects. */

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { EDGE_NAMESPACE } from '../../../protocol/index.js';
 import type { CloudConfig } from '../config.js';
 import { socketEdgeCommands } from '../media/edge-commands.js';
-import { canViewCamera as allowSignedInUsers, type CanViewCamera } from '../media/live-access.js';
+import type { CanViewCamera } from '../media/live-access.js';
 import { LiveManager, type LiveViewEvent } from '../media/live-manager.js';
 import { LiveViewsRepository } from '../media/live-views-repo.js';
 import { MediaProcess } from '../media/media-process.js';
@@ -33,9 +33,9 @@ export interface MediaPluginOptions {
   media: CloudConfig['media'];
   /** Absolute data directory; the media server keeps its small store under `<dataDir>/media`. */
   dataDir: string;
-  /** Who may watch which camera. Default: every signed-in user, every camera. */
+  /** Who may watch which camera. Default: users whose role may view live, cameras in their scope. */
   canViewCamera?: CanViewCamera;
-  /** Receives every view start and end (already written to `live_views`), e.g. for the audit log. */
+  /** Receives every view start and end (already written to `live_views`). Default: the audit log. */
   onViewEvent?: (ev: LiveViewEvent) => void;
 }
 
@@ -64,6 +64,21 @@ export default fp(
       nmsLogLevel: cfg.logLevel,
     });
     const { repos } = app;
+    const inScope: CanViewCamera = (user, cameraId) => {
+      const scope = app.scopes.resolve(user);
+      return scope.can('live.view') && scope.seesCamera(cameraId);
+    };
+    const auditView = (ev: LiveViewEvent): void => {
+      const user = repos.users.findById(ev.userId);
+      app.audit.record(user ? { id: user.id, username: user.username, role: user.role } : null, null, {
+        action: ev.type === 'view-start' ? 'live.start' : 'live.stop',
+        targetKind: 'camera',
+        targetId: ev.cameraId,
+        detail: ev.type === 'view-start'
+          ? { viewId: ev.viewId, sessionId: ev.sessionId }
+          : { viewId: ev.viewId, sessionId: ev.sessionId, durationMs: ev.durationMs, reason: ev.reason },
+      });
+    };
     const manager = new LiveManager({
       media,
       edges: socketEdgeCommands(edgeNamespace(app.io, EDGE_NAMESPACE)),
@@ -71,7 +86,7 @@ export default fp(
       cameraIds: () => repos.cameras.list().map((c) => c.id),
       usernameOf: (id) => repos.users.findById(id)?.username ?? null,
       views,
-      canView: opts.canViewCamera ?? allowSignedInUsers,
+      canView: opts.canViewCamera ?? inScope,
       signingKey,
       settings: {
         lingerMs: cfg.lingerSeconds * 1000,
@@ -84,7 +99,7 @@ export default fp(
         playBaseUrl: cfg.playBaseUrl,
       },
       log,
-      ...(opts.onViewEvent ? { onViewEvent: opts.onViewEvent } : {}),
+      onViewEvent: opts.onViewEvent ?? auditView,
     });
     // Subscribed before the media server starts, so its first `ready` is seen.
     manager.start();

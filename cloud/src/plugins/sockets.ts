@@ -43,6 +43,12 @@ export default fp(
     });
     const detachViewers = attachViewerNamespace(viewers, {
       userAuth: app.userAuth,
+      scopes: app.scopes,
+      cameraSite: (cameraId) => app.repos.directory.get(cameraId)?.siteId,
+      tokenExpiry: (token) => {
+        const exp = app.jwt.decode<{ exp?: unknown }>(token)?.exp;
+        return typeof exp === 'number' ? exp * 1000 : undefined;
+      },
       bus: app.bus,
       log: app.log.child({ ns: VIEWER_NAMESPACE }),
     });

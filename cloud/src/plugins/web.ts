@@ -20,7 +20,7 @@ export interface WebPluginOptions {
  * not the SPA. (socket.io answers its own path before fastify routes, but a stray request that
  * reaches fastify must not get HTML either.)
  */
-const SERVER_PATH = /^\/(?:api|socket\.io|healthz)(?:[/?]|$)/;
+const SERVER_PATH = /^\/(?:api|socket\.io|healthz|docs|metrics)(?:[/?]|$)/;
 /** A file name (`/favicon.ico`, `/assets/x.js`) rather than a client route (`/events/<id>`). */
 const FILE_PATH = /\/[^/]*\.[A-Za-z0-9]+$/;
 
@@ -71,6 +71,8 @@ export default fp(
       index: 'index.html',
       // Only the files present at start are routes; everything else reaches the fallback below.
       wildcard: false,
+      // reply.sendFile comes from the evidence plugin's registration (one decorator per app).
+      decorateReply: false,
       cacheControl: false,
       setHeaders(res, filePath) {
         // Vite puts a content hash in every name under assets/: such a file never changes.
@@ -81,7 +83,7 @@ export default fp(
 
     app.get('/*', async (request, reply) => {
       if (!isClientRoute(request.url)) throw notFound(request);
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', opts.root);
     });
   },
   { name: 'mingliang-web', fastify: '5.x' },

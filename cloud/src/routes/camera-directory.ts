@@ -31,12 +31,15 @@ export function directoryRecord(repos: Repositories, entry: DirectoryEntry): Dir
  * not compliant.
  */
 const cameraDirectoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Everyone signed in reads the records in scope; only administrators change them.
   app.addHook('onRequest', app.requireUser);
-  app.addHook('onRequest', requireAdmin);
   const { repos } = app;
 
-  app.get('/api/directory', { schema: { response: { 200: DirectoryListResponse, '4xx': ErrorReply } } }, async () => ({
-    items: repos.directory.list().map((e) => directoryRecord(repos, e)),
+  app.get('/api/directory', { schema: { response: { 200: DirectoryListResponse, '4xx': ErrorReply } } }, async (request) => ({
+    items: repos.directory
+      .list()
+      .filter((e) => request.scope.seesSite(e.siteId))
+      .map((e) => directoryRecord(repos, e)),
   }));
 
   app.get(
@@ -44,6 +47,7 @@ const cameraDirectoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { params: Params, response: { 200: DirectoryRecord, '4xx': ErrorReply } } },
     async (request) => {
       const entry = repos.directory.get(request.params.id);
+      if (entry && !request.scope.seesSite(entry.siteId)) throw new CodedError('NOT_FOUND', `camera ${request.params.id} has no directory record`);
       if (!entry) throw new CodedError('NOT_FOUND', `camera ${request.params.id} has no directory record`);
       return directoryRecord(repos, entry);
     },
@@ -52,6 +56,7 @@ const cameraDirectoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/api/cameras/:id/directory',
     {
+      onRequest: requireAdmin,
       schema: { params: Params, body: DirectoryRecordInput, response: { 200: DirectoryRecord, 201: DirectoryRecord, '4xx': ErrorReply } },
       bodyLimit: 4096,
     },
@@ -77,6 +82,7 @@ const cameraDirectoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const entry = repos.directory.get(cameraId);
       if (!entry) throw new Error(`directory record of ${cameraId} vanished after saving`);
       request.log.info({ cameraId, created, by: request.user.username }, 'directory record saved');
+      app.audit.request(request, { action: 'directory.put', targetKind: 'camera', targetId: cameraId, detail: { ...request.body, created } });
       return reply.code(created ? 201 : 200).send(directoryRecord(repos, entry));
     },
   );

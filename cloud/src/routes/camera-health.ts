@@ -30,6 +30,7 @@ const cameraHealthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/cameras/:id',
     { schema: { params: Params, response: { 200: CameraDetail, '4xx': ErrorReply } } },
     async (request) => {
+      request.scope.requireCamera(request.params.id);
       const record = repos.cameras.record(request.params.id);
       if (!record) throw new CodedError('NOT_FOUND', `no camera ${request.params.id} has been declared by an edge`);
       const health = repos.cameraStates.latest(record.item.id)?.health ?? UNKNOWN_HEALTH;
@@ -52,6 +53,7 @@ const cameraHealthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { params: Params, querystring: CameraStatesQuery, response: { 200: CameraStatesResponse, '4xx': ErrorReply } } },
     async (request) => {
       const cameraId = request.params.id;
+      request.scope.requireCamera(cameraId);
       const to = request.query.to ?? Date.now();
       const from = request.query.from ?? Math.max(0, to - DEFAULT_SPAN_MS);
       if (from > to) throw new CodedError('BAD_REQUEST', `from (${from}) is after to (${to})`);

@@ -49,6 +49,7 @@ const edgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const edge = app.repos.edges.get(id);
       if (!edge) throw new Error(`edge ${id} vanished after creation`);
       request.log.info({ edgeId: id, by: request.user.username }, 'edge created');
+      app.audit.request(request, { action: 'edge.create', targetKind: 'edge', targetId: id });
       // Never cached anywhere: this response is the only place the token ever appears.
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({ edge: view(edge), token });
@@ -68,6 +69,7 @@ const edgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const offline = app.cameraHealth.markEdgeOffline(id, 'edge revoked');
       const closed = app.edgeConnections.disconnect(id);
       request.log.warn({ edgeId: id, by: request.user.username, closed, offline: offline.length }, 'edge revoked');
+      app.audit.request(request, { action: 'edge.revoke', targetKind: 'edge', targetId: id, detail: { closedConnections: closed } });
       const edge = app.repos.edges.get(id);
       if (!edge) throw new Error(`edge ${id} vanished after revocation`);
       return view(edge);

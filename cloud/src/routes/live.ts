@@ -9,10 +9,13 @@ import { CodedError, ErrorReply, LIVE_PATH, LiveViewParams, LiveViewResponse } f
  */
 const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireUser);
+  app.addHook('onRequest', app.requirePermission('live.view'));
   app.post(
     `${LIVE_PATH}/:cameraId`,
     { schema: { params: LiveViewParams, response: { 200: LiveViewResponse, '4xx': ErrorReply, '5xx': ErrorReply } } },
     async (request) => {
+      // Out of scope looks like no such camera; the manager checks again (its own callers' safety net).
+      request.scope.requireCamera(request.params.cameraId);
       const { manager } = app.live;
       if (!manager) throw new CodedError('NOT_READY', 'live video is disabled (media.enabled is false)', 503);
       return manager.openView(request.user, request.params.cameraId, request.headers.host);

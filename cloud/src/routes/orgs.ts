@@ -19,11 +19,11 @@ const Params = Type.Object({ id: RowId }, { additionalProperties: false });
 /**
  * The organisation tree: `GET /api/orgs`, `POST /api/orgs {name, kind, parentId?}`,
  * `PATCH /api/orgs/:id {name?, kind?, parentId?}`. A child is always of a lower level than its parent
- * (city → district → street/bureau); sibling names are unique.
+ * (city → district → street/bureau); sibling names are unique. Reads are scoped; changes are for admins.
  */
 const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Everyone signed in reads the orgs in scope; only administrators change the tree.
   app.addHook('onRequest', app.requireUser);
-  app.addHook('onRequest', requireAdmin);
   const { repos } = app;
 
   /** Checks and stores in one transaction, so two concurrent edits cannot both pass the tree check. */
@@ -44,31 +44,35 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return saved;
     });
 
-  app.get('/api/orgs', { schema: { response: { 200: OrgListResponse, '4xx': ErrorReply } } }, async () => ({
-    items: repos.orgs.list(),
+  app.get('/api/orgs', { schema: { response: { 200: OrgListResponse, '4xx': ErrorReply } } }, async (request) => ({
+    items: repos.orgs.list().filter((o) => request.scope.seesOrg(o.id)),
   }));
 
   app.post(
     '/api/orgs',
-    { schema: { body: OrgCreateRequest, response: { 201: OrgItem, '4xx': ErrorReply } }, bodyLimit: 4096 },
+    { onRequest: requireAdmin, schema: { body: OrgCreateRequest, response: { 201: OrgItem, '4xx': ErrorReply } }, bodyLimit: 4096 },
     async (request, reply) => {
       const { name, kind, parentId = null } = request.body;
-      return reply.code(201).send(save(undefined, { name: name.trim(), kind, parentId }));
+      const org = save(undefined, { name: name.trim(), kind, parentId });
+      app.audit.request(request, { action: 'org.create', targetKind: 'org', targetId: org.id, detail: { ...request.body } });
+      return reply.code(201).send(org);
     },
   );
 
   app.patch(
     '/api/orgs/:id',
-    { schema: { params: Params, body: OrgUpdateRequest, response: { 200: OrgItem, '4xx': ErrorReply } }, bodyLimit: 4096 },
+    { onRequest: requireAdmin, schema: { params: Params, body: OrgUpdateRequest, response: { 200: OrgItem, '4xx': ErrorReply } }, bodyLimit: 4096 },
     async (request) => {
       const current = repos.orgs.get(request.params.id);
       if (!current) throw new CodedError('NOT_FOUND', `no org ${request.params.id}`);
       const { name, kind, parentId } = request.body;
-      return save(current.id, {
+      const org = save(current.id, {
         name: name?.trim() ?? current.name,
         kind: kind ?? current.kind,
         parentId: parentId === undefined ? current.parentId : parentId,
       });
+      app.audit.request(request, { action: 'org.update', targetKind: 'org', targetId: org.id, detail: { ...request.body } });
+      return org;
     },
   );
 };

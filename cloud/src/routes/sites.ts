@@ -22,8 +22,8 @@ const Params = Type.Object({ id: RowId }, { additionalProperties: false });
  * address?}`, `PATCH /api/sites/:id`. Site names are unique within their org.
  */
 const siteRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Everyone signed in reads the sites in scope; only administrators change them.
   app.addHook('onRequest', app.requireUser);
-  app.addHook('onRequest', requireAdmin);
   const { repos } = app;
 
   const save = (id: number | undefined, fields: SiteFields): SiteItem =>
@@ -47,35 +47,40 @@ const siteRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { querystring: SiteListQuery, response: { 200: SiteListResponse, '4xx': ErrorReply } } },
     async (request) => {
       const { orgId } = request.query;
-      if (orgId === undefined) return { items: repos.sites.list() };
+      const { scope } = request;
+      if (orgId === undefined) return { items: repos.sites.list().filter((s) => scope.seesSite(s.id)) };
       const tree = subtrees(repos.orgs.list()).get(orgId);
-      if (!tree) throw new CodedError('NOT_FOUND', `no org ${orgId}`);
-      return { items: repos.sites.listInOrgs(tree) };
+      if (!tree || !scope.seesOrg(orgId)) throw new CodedError('NOT_FOUND', `no org ${orgId}`);
+      return { items: repos.sites.listInOrgs(tree).filter((s) => scope.seesSite(s.id)) };
     },
   );
 
   app.post(
     '/api/sites',
-    { schema: { body: SiteCreateRequest, response: { 201: SiteItem, '4xx': ErrorReply } }, bodyLimit: 4096 },
+    { onRequest: requireAdmin, schema: { body: SiteCreateRequest, response: { 201: SiteItem, '4xx': ErrorReply } }, bodyLimit: 4096 },
     async (request, reply) => {
       const { orgId, name, kind, address = null } = request.body;
-      return reply.code(201).send(save(undefined, { orgId, name: name.trim(), kind, address }));
+      const site = save(undefined, { orgId, name: name.trim(), kind, address });
+      app.audit.request(request, { action: 'site.create', targetKind: 'site', targetId: site.id, detail: { ...request.body } });
+      return reply.code(201).send(site);
     },
   );
 
   app.patch(
     '/api/sites/:id',
-    { schema: { params: Params, body: SiteUpdateRequest, response: { 200: SiteItem, '4xx': ErrorReply } }, bodyLimit: 4096 },
+    { onRequest: requireAdmin, schema: { params: Params, body: SiteUpdateRequest, response: { 200: SiteItem, '4xx': ErrorReply } }, bodyLimit: 4096 },
     async (request) => {
       const current = repos.sites.get(request.params.id);
       if (!current) throw new CodedError('NOT_FOUND', `no site ${request.params.id}`);
       const { orgId, name, kind, address } = request.body;
-      return save(current.id, {
+      const site = save(current.id, {
         orgId: orgId ?? current.orgId,
         name: name?.trim() ?? current.name,
         kind: kind ?? current.kind,
         address: address === undefined ? current.address : address,
       });
+      app.audit.request(request, { action: 'site.update', targetKind: 'site', targetId: site.id, detail: { ...request.body } });
+      return site;
     },
   );
 };

@@ -9,6 +9,7 @@ import { cameraStats } from '../stats/camera-stats.js';
  */
 const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireUser);
+  app.addHook('onRequest', app.requirePermission('stats.read'));
 
   app.get(
     '/api/stats/cameras',
@@ -18,11 +19,11 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { from, to } = request.query;
       if (from === undefined) {
         if (to !== undefined) throw new CodedError('BAD_REQUEST', 'to needs a from');
-        return cameraStats(app.repos, now);
+        return cameraStats(app.repos, now, undefined, request.scope);
       }
       const end = to ?? now;
       if (from >= end) throw new CodedError('BAD_REQUEST', `from (${from}) must be before to (${end})`);
-      return cameraStats(app.repos, now, { from, to: end });
+      return cameraStats(app.repos, now, { from, to: end }, request.scope);
     },
   );
 };

@@ -9,12 +9,15 @@ import {
   UserItem,
   UserListResponse,
   UserUpdateRequest,
+  VIEWER_NAMESPACE,
 } from '../../../protocol/index.js';
 import { hashPassword } from '../auth/passwords.js';
 import { requireAdmin } from '../auth/require-admin.js';
 import { isUniqueViolation } from '../db/sqlite-errors.js';
 import type { UserFields, UserRecord } from '../db/users-repo.js';
 import type { Repositories } from '../db/repositories.js';
+import { viewerNamespace } from '../sockets/socket-types.js';
+import { disconnectUser } from '../sockets/viewer-namespace.js';
 
 const Params = Type.Object({ id: RowId }, { additionalProperties: false });
 
@@ -127,6 +130,8 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (b.disabled !== undefined) repos.users.setDisabled(user.id, b.disabled, now);
       });
       if (b.disabled === true) app.userAuth.endSessions(user.id);
+      // Its live connections joined the rooms of the old scope: they must reconnect (and re-check).
+      disconnectUser(viewerNamespace(app.io, VIEWER_NAMESPACE), user.id);
       app.audit.request(request, { action: 'user.update', targetKind: 'user', targetId: user.id, detail: { ...b } });
       return toItem(mustGet(user.id));
     },
@@ -139,6 +144,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const user = mustGet(request.params.id);
       repos.users.setPasswordHash(user.id, await hashPassword(request.body.password), Date.now());
       app.userAuth.endSessions(user.id);
+      disconnectUser(viewerNamespace(app.io, VIEWER_NAMESPACE), user.id);
       app.audit.request(request, { action: 'user.password_reset', targetKind: 'user', targetId: user.id });
       return reply.code(204).send(null);
     },

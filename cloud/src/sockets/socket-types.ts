@@ -23,6 +23,8 @@ export interface EdgeSocketData {
 /** Per-socket state of a viewer connection. */
 export interface ViewerSocketData {
   user: AuthUser;
+  /** When the handshake's access token expires (epoch ms). */
+  expiresAt: number | undefined;
 }
 
 export type EdgeNamespace = Namespace<Untrusted<EdgeToCloudEvents>, CloudToEdgeEvents, Record<string, never>, EdgeSocketData>;

@@ -1,3 +1,4 @@
+import type { AccessScope } from '../access/access-scope.js';
 import type { CameraStatsResponse, FailingCamera, KpiName, OrgKpi, SiteKpi } from '../../../protocol/index.js';
 import type { CameraRecord } from '../db/cameras-repo.js';
 import type { Repositories } from '../db/repositories.js';
@@ -38,18 +39,20 @@ function windowReason(kpi: KpiName, share: number, problems: readonly string[]):
  * those entered in the directory; a camera without a valid site counts only overall (and in
  * `unassigned`).
  */
-export function cameraStats(repos: Repositories, now: number, window?: StatsWindow): CameraStatsResponse {
+export function cameraStats(repos: Repositories, now: number, window?: StatsWindow, scope?: AccessScope): CameraStatsResponse {
   const cameras = new Map(repos.cameras.records().map((c) => [c.item.id, c]));
   const directory = new Map(repos.directory.list().map((e) => [e.cameraId, e]));
-  const sites = repos.sites.list();
-  const siteIds = new Set(sites.map((s) => s.id));
-  const orgs = repos.orgs.list();
+  const allSites = repos.sites.list();
+  const siteIds = new Set(allSites.map((s) => s.id));
+  // Out-of-scope cameras, sites and orgs are left out entirely (their counts included).
+  const sites = scope ? allSites.filter((site) => scope.seesSite(site.id)) : allSites;
+  const orgs = scope ? repos.orgs.list().filter((org) => scope.seesOrg(org.id)) : repos.orgs.list();
   const latest = window ? undefined : repos.cameraStates.latestAll();
   const histories = window ? repos.cameraStates.window(window.from, window.to) : undefined;
 
   const scores: CameraScore[] = [];
   const failing: FailingCamera[] = [];
-  const ids = [...new Set([...cameras.keys(), ...directory.keys()])].sort();
+  const ids = [...new Set([...cameras.keys(), ...directory.keys()])].filter((id) => !scope || scope.seesCamera(id)).sort();
   for (const id of ids) {
     const camera = cameras.get(id);
     const entry = directory.get(id);
@@ -94,8 +97,8 @@ export function cameraStats(repos: Repositories, now: number, window?: StatsWind
     ...summarise(bySite.get(site.id) ?? [], unit),
   }));
   const sitesByOrg = new Map<number, number[]>();
-  for (const site of sites) sitesByOrg.set(site.orgId, [...(sitesByOrg.get(site.orgId) ?? []), site.id]);
-  const trees = subtrees(orgs);
+  for (const site of allSites) sitesByOrg.set(site.orgId, [...(sitesByOrg.get(site.orgId) ?? []), site.id]);
+  const trees = subtrees(repos.orgs.list());
   const orgKpis: OrgKpi[] = orgs.map((org) => {
     const inTree = (trees.get(org.id) ?? [org.id]).flatMap((o) => sitesByOrg.get(o) ?? []).flatMap((s) => bySite.get(s) ?? []);
     return { orgId: org.id, parentId: org.parentId, name: org.name, kind: org.kind, ...summarise(inTree, unit) };

@@ -50,9 +50,25 @@ export interface Outbox {
    * step): its messages go out without it instead of blocking the queue forever. Counted as a drop.
    */
   dropMissingEvidence(sha256: string): void;
+  /**
+   * Calls `listener` with each evidence sha256 no queued message refers to any more (its messages were
+   * delivered, or refused for good): what guarded it until now (recorded segments) may let go.
+   * @returns the unsubscribe function
+   */
+  onEvidenceSettled(listener: (sha256: string) => void): () => void;
+  /** The clips of queued messages (oldest first), so an edge restarting can guard their footage again. */
+  queuedClips(): QueuedClip[];
   size(): number;
   stats(): OutboxStats;
   close(): void;
+}
+
+/** A clip still waiting in the outbox, with the camera and span it was cut from. */
+export interface QueuedClip {
+  readonly sha256: string;
+  readonly cameraId: string;
+  readonly startAt: number;
+  readonly endAt: number;
 }
 
 interface Row {
@@ -110,6 +126,12 @@ export function openSqliteOutbox(dataDir: string, opts: { maxBytes?: number } = 
   const evidenceShas = db.prepare<[number], { sha256: string }>('SELECT sha256 FROM message_evidence WHERE message_id = ?');
   const del = db.prepare('DELETE FROM messages WHERE id = ?');
   const refs = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM message_evidence WHERE sha256 = ? AND dropped = 0');
+  const anyRefs = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM message_evidence WHERE sha256 = ?');
+  const clipRows = db.prepare<[], { sha256: string; cameraId: string; startAt: number; endAt: number }>(
+    `SELECT json_extract(payload, '$.clip.sha256') AS sha256, json_extract(payload, '$.cameraId') AS cameraId,
+       json_extract(payload, '$.clip.startAt') AS startAt, json_extract(payload, '$.clip.endAt') AS endAt
+     FROM messages WHERE json_extract(payload, '$.clip.sha256') IS NOT NULL ORDER BY id`,
+  );
   const attempt = db.prepare('UPDATE messages SET attempts = attempts + 1, last_error = ? WHERE id = ?');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM messages');
   const countRejected = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM rejected');
@@ -125,8 +147,13 @@ export function openSqliteOutbox(dataDir: string, opts: { maxBytes?: number } = 
   const counter = db.prepare<[string], { value: number }>('SELECT value FROM counters WHERE name = ?');
 
   const fileOf = (sha: string) => path.join(evidenceDir, sha);
+  const settledListeners = new Set<(sha256: string) => void>();
   const dropFilesIfUnused = (shas: readonly string[]) => {
     for (const sha of shas) if ((refs.get(sha)?.n ?? 0) === 0) rmSync(fileOf(sha), { force: true });
+    for (const sha of shas) {
+      if ((anyRefs.get(sha)?.n ?? 0) > 0) continue;
+      for (const listener of settledListeners) listener(sha);
+    }
   };
   const removeRow = db.transaction((id: number, rejectReason?: string) => {
     const shas = evidenceShas.all(id).map((r) => r.sha256);
@@ -217,6 +244,11 @@ export function openSqliteOutbox(dataDir: string, opts: { maxBytes?: number } = 
       markDropped.run(sha256);
       bump.run('dropped_files', 1);
     },
+    onEvidenceSettled(listener) {
+      settledListeners.add(listener);
+      return () => settledListeners.delete(listener);
+    },
+    queuedClips: () => clipRows.all(),
     size: () => count.get()?.n ?? 0,
     stats: () => ({
       backlog: count.get()?.n ?? 0,

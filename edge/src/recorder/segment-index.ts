@@ -28,12 +28,33 @@ export interface ProtectionHandle extends Protection {
   release(): void;
 }
 
-/** Limits of the rolling buffer. */
+/** What a camera keeps beyond its rolling buffer (edge config `record.mode`). */
+export type RecordingMode = 'continuous' | 'events' | 'off';
+
+/** Limits of the rolling buffer, and of the recording kept beyond it. */
 export interface PrunePolicy {
-  /** A segment that ended this long ago or earlier is removed. */
+  /**
+   * The rolling buffer: a segment that ended this long ago or earlier is removed, unless the
+   * recording policy below keeps it.
+   */
   readonly maxAgeMs: number;
-  /** Beyond this many bytes of segments, the oldest are removed. */
+  /** Beyond this many bytes of segments (buffer and recording together), the oldest are removed. */
   readonly maxBytes: number;
+  /**
+   * Recording beyond the buffer, until `retainMs` after a segment ended: `continuous` keeps every
+   * segment, `events` the segments overlapping a retained range (an event window with its pre- and
+   * post-roll, see {@link SegmentIndex.retain}), `off` (the default) nothing.
+   */
+  readonly mode?: RecordingMode;
+  readonly retainMs?: number;
+}
+
+/** A time range kept by the `events` recording mode (an event window with pre- and post-roll). */
+export interface RetainedRange {
+  /** Epoch ms. */
+  readonly fromMs: number;
+  /** Epoch ms. */
+  readonly toMs: number;
 }
 
 /** What one pruning pass removes and what it had to keep. */
@@ -75,6 +96,45 @@ export function findGaps(sorted: readonly SegmentInfo[], toleranceMs: number): {
 }
 
 /**
+ * The parts of [fromMs, toMs) that no segment covers (oldest first; `segments` sorted oldest first):
+ * before the first segment, between segments, and after the last one. Holes up to `toleranceMs` are
+ * not gaps (segment boundaries carry a few ms of jitter). Pure.
+ */
+export function recordingGaps(
+  segments: readonly SegmentInfo[],
+  fromMs: number,
+  toMs: number,
+  toleranceMs: number,
+): { fromMs: number; toMs: number }[] {
+  const gaps: { fromMs: number; toMs: number }[] = [];
+  if (toMs <= fromMs) return gaps;
+  let covered = fromMs;
+  for (const s of segments) {
+    if (s.endAt <= covered || s.startAt >= toMs) continue;
+    if (s.startAt - covered > toleranceMs) gaps.push({ fromMs: covered, toMs: s.startAt });
+    covered = Math.max(covered, s.endAt);
+    if (covered >= toMs) break;
+  }
+  if (toMs - covered > toleranceMs) gaps.push({ fromMs: covered, toMs });
+  return gaps;
+}
+
+/** The exclusive end `overlaps` gives a range (a point range still covers its moment). */
+const endOf = (r: RetainedRange | undefined): number => (r === undefined ? Infinity : Math.max(r.toMs, r.fromMs + 1));
+
+/** Merges overlapping or touching ranges, oldest first. Pure. */
+export function mergeRanges(ranges: readonly RetainedRange[]): RetainedRange[] {
+  const sorted = [...ranges].sort((a, b) => a.fromMs - b.fromMs);
+  const out: { fromMs: number; toMs: number }[] = [];
+  for (const r of sorted) {
+    const last = out.at(-1);
+    if (last !== undefined && r.fromMs <= last.toMs) last.toMs = Math.max(last.toMs, r.toMs);
+    else out.push({ fromMs: r.fromMs, toMs: r.toMs });
+  }
+  return out;
+}
+
+/**
  * The in-memory index of one camera's finished segments, oldest first, with the protections that
  * pin some of them. No I/O: the recorder deletes files and then calls {@link remove}.
  */
@@ -82,6 +142,7 @@ export class SegmentIndex {
   private segs: SegmentInfo[] = [];
   private bytes = 0;
   private readonly held = new Map<number, Protection>();
+  private retained: RetainedRange[] = [];
   private nextId = 1;
 
   /** Adds a segment, keeping start order; a segment with the same file replaces the old entry. */
@@ -153,6 +214,61 @@ export class SegmentIndex {
     };
   }
 
+  /**
+   * Keeps the segments overlapping [fromMs, toMs] for the `events` recording mode (see
+   * {@link PrunePolicy}); unlike a protection, a retained range is subject to retention and quota.
+   * Returns false when the range is invalid (and nothing changed).
+   */
+  retain(fromMs: number, toMs: number): boolean {
+    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs < fromMs) return false;
+    this.retained = mergeRanges([...this.retained, { fromMs, toMs }]);
+    return true;
+  }
+
+  /** The retained ranges, merged, oldest first (a snapshot). */
+  retainedRanges(): RetainedRange[] {
+    return this.retained.map((r) => ({ ...r }));
+  }
+
+  /** Replaces the retained ranges (loaded from disk). */
+  setRetained(ranges: readonly RetainedRange[]): void {
+    this.retained = mergeRanges(ranges.filter((r) => Number.isFinite(r.fromMs) && Number.isFinite(r.toMs) && r.toMs >= r.fromMs));
+  }
+
+  /** Drops retained ranges that ended before `cutoffMs`; returns whether any was dropped. */
+  forgetRetainedBefore(cutoffMs: number): boolean {
+    const before = this.retained.length;
+    this.retained = this.retained.filter((r) => r.toMs >= cutoffMs);
+    return this.retained.length !== before;
+  }
+
+  /**
+   * The segments overlapping a retained range, in one merge walk over both sorted lists (a week of
+   * events makes thousands of ranges: no segment × range product on every pruning pass).
+   */
+  private retainedSet(): Set<SegmentInfo> {
+    const out = new Set<SegmentInfo>();
+    let j = 0;
+    for (const s of this.segs) {
+      // Ranges are merged and sorted; one that ended before this segment ends before every later one.
+      while (j < this.retained.length && endOf(this.retained[j]) <= s.startAt) j++;
+      for (let k = j; k < this.retained.length; k++) {
+        const r = this.retained[k];
+        if (r === undefined || r.fromMs >= Math.max(s.endAt, s.startAt + 1)) break;
+        if (overlaps(s, r.fromMs, r.toMs)) {
+          out.add(s);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** True when the segment overlaps a retained range. */
+  isRetained(seg: SegmentInfo): boolean {
+    return this.retained.some((r) => overlaps(seg, r.fromMs, r.toMs));
+  }
+
   /** Protections not yet released. */
   protections(): Protection[] {
     return [...this.held.values()];
@@ -165,19 +281,25 @@ export class SegmentIndex {
   }
 
   /**
-   * Which segments a pass at `nowMs` removes: first every segment that ended `maxAgeMs` ago or
-   * earlier, then the oldest ones while the total exceeds `maxBytes`, never a protected one. Pure:
-   * the index is unchanged.
+   * Which segments a pass at `nowMs` removes: first every segment past its age (it ended `maxAgeMs`
+   * ago or earlier and the recording policy does not keep it, or it ended `retainMs` ago or earlier),
+   * then the oldest ones while the total exceeds `maxBytes`; never a protected one. Pure: the index is
+   * unchanged.
    */
   planPrune(nowMs: number, policy: PrunePolicy): PrunePlan {
     const byAge: SegmentInfo[] = [];
     const byQuota: SegmentInfo[] = [];
     const keptProtected: SegmentInfo[] = [];
     const cutoff = nowMs - policy.maxAgeMs;
+    const mode = policy.mode ?? 'off';
+    const retainCutoff = nowMs - (policy.retainMs ?? 0);
+    const retained = mode === 'events' ? this.retainedSet() : undefined;
+    const recorded = (s: SegmentInfo): boolean =>
+      mode !== 'off' && s.endAt > retainCutoff && (mode === 'continuous' || (retained?.has(s) ?? false));
     let total = this.bytes;
     const survivors: SegmentInfo[] = [];
     for (const s of this.segs) {
-      if (s.endAt > cutoff) survivors.push(s);
+      if (s.endAt > cutoff || recorded(s)) survivors.push(s);
       else if (this.isProtected(s)) {
         keptProtected.push(s);
         survivors.push(s);

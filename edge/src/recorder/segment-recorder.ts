@@ -6,7 +6,7 @@ import { BACKOFF_DEFAULTS, backoffDelay, type BackoffOptions } from '../capture/
 import { ClipRequests, type ClipRequestOptions, type RecordedClip } from './clip-requests.js';
 import { buildSegmentArgs, SEGMENT_ARGS_DEFAULTS, type SegmentArgsOptions } from './segment-args.js';
 import { partFilePattern } from './segment-files.js';
-import type { ProtectionHandle, SegmentInfo } from './segment-index.js';
+import type { ProtectionHandle, RecordingMode, SegmentInfo } from './segment-index.js';
 import { SegmentRun } from './segment-run.js';
 import { SegmentStore, type PruneResult } from './segment-store.js';
 import type { RecorderState, RecorderStats, RecorderStatus } from './recorder-status.js';
@@ -23,6 +23,14 @@ export interface SegmentRecorderOptions extends Omit<SegmentArgsOptions, 'input'
   readonly bufferSeconds?: number;
   /** Keep at most this many bytes of finished segments (plus the one being written). Default 512 MiB. */
   readonly maxBytes?: number;
+  /**
+   * What is kept beyond the rolling buffer: `continuous` every segment, `events` the segments of
+   * retained ranges (event windows, see {@link SegmentRecorder.retain}), `off` nothing. Default `off`.
+   * `maxBytes` then bounds buffer and recording together.
+   */
+  readonly mode?: RecordingMode;
+  /** How long recorded segments are kept in `continuous` and `events` modes. Default 7 days. */
+  readonly retainMs?: number;
   /** A clip request longer than this is cut to its first `maxClipSeconds`. Default 120 s. */
   readonly maxClipSeconds?: number;
   /** Where `requestClip` writes clips unless told otherwise. Default `<dir>/clips`. */
@@ -59,6 +67,7 @@ export const RECORDER_DEFAULTS = {
   stallSegments: 3,
   minStallTimeoutMs: 15_000,
   pruneIntervalMs: 5_000,
+  retainMs: 7 * 24 * 3600 * 1000,
 } as const;
 
 const QUIET_AFTER_FAILURES = 3;
@@ -92,6 +101,7 @@ export class SegmentRecorder {
   private runExited: Promise<void> = Promise.resolve();
   private pruneChain: Promise<void> = Promise.resolve();
   private pruneInFlight = false;
+  private retainChain: Promise<void> = Promise.resolve();
   private lastPruneAt = 0;
   private lastRunId = 0;
   private failures = 0;
@@ -171,6 +181,28 @@ export class SegmentRecorder {
     return this.store.index.protect(fromMs, toMs, reason);
   }
 
+  /** This recorder's recording mode (`record.mode`). */
+  get mode(): RecordingMode {
+    return this.opts.mode ?? 'off';
+  }
+
+  /**
+   * In `events` mode, keeps the segments overlapping [fromMs, toMs] (an event window with its pre-
+   * and post-roll) for the retention period, across restarts of the edge (`retained.json`). A no-op
+   * in the other modes. Resolves once the range is on disk.
+   */
+  async retain(fromMs: number, toMs: number, reason: string): Promise<void> {
+    if (this.mode !== 'events') return;
+    if (!this.store.index.retain(fromMs, toMs)) {
+      this.log.warn({ fromMs, toMs, reason }, 'invalid range not retained');
+      return;
+    }
+    this.retainChain = this.retainChain.then(() =>
+      this.store.saveRetained().catch((err: unknown) => this.log.error({ err, reason }, 'could not save retained ranges')),
+    );
+    await this.retainChain;
+  }
+
   /**
    * A clip of [fromMs, toMs] (an event: start − pre, end + post): waits until the segment holding
    * `toMs` is finished (or the camera can no longer deliver it, or the wait times out), then joins the
@@ -210,10 +242,20 @@ export class SegmentRecorder {
    */
   prune(nowMs?: number): Promise<PruneResult> {
     const pass = this.pruneChain.then(async () => {
-      const r = await this.store.prune(nowMs ?? Date.now(), {
+      const now = nowMs ?? Date.now();
+      const retainMs = this.opts.retainMs ?? RECORDER_DEFAULTS.retainMs;
+      const r = await this.store.prune(now, {
         maxAgeMs: (this.opts.bufferSeconds ?? RECORDER_DEFAULTS.bufferSeconds) * 1000,
         maxBytes: this.opts.maxBytes ?? RECORDER_DEFAULTS.maxBytes,
+        mode: this.mode,
+        retainMs,
       });
+      // Event windows past the retention keep nothing any more: forget them, so the file stays small.
+      if (this.store.index.forgetRetainedBefore(now - retainMs)) {
+        this.retainChain = this.retainChain.then(() =>
+          this.store.saveRetained().catch((err: unknown) => this.log.error({ err }, 'could not save retained ranges')),
+        );
+      }
       this.pruned.byAge += r.removedByAge;
       this.pruned.byQuota += r.removedByQuota;
       this.pruned.bytes += r.removedBytes;
@@ -240,6 +282,7 @@ export class SegmentRecorder {
     this.setStatus('stopped', 'stopped');
     this.clips.wake();
     await this.clips.settled();
+    await this.retainChain;
     this.log.info('recorder stopped');
   }
 

@@ -10,7 +10,10 @@ import {
   segmentFileName,
   type ListedFile,
 } from './segment-files.js';
-import { SegmentIndex, type PrunePolicy, type SegmentInfo } from './segment-index.js';
+import { SegmentIndex, type PrunePolicy, type RetainedRange, type SegmentInfo } from './segment-index.js';
+
+/** The retained ranges of the `events` recording mode, beside the segments. */
+const RETAINED_FILE = 'retained.json';
 
 /** What one pruning pass did. */
 export interface PruneResult {
@@ -42,6 +45,7 @@ export class SegmentStore {
    */
   async load(): Promise<number> {
     await mkdir(this.dir, { recursive: true });
+    await this.loadRetained();
     const plan = planDirectory(this.dir, await this.list());
     for (const s of plan.segments) this.index.add(s);
     let recovered = 0;
@@ -118,6 +122,33 @@ export class SegmentStore {
     const seg: SegmentInfo = { file: to, startAt, endAt, bytes };
     this.index.add(seg);
     return seg;
+  }
+
+  /**
+   * Loads the retained ranges of the `events` recording mode from `retained.json` (missing or
+   * unreadable: none, with a warning for the latter).
+   */
+  async loadRetained(): Promise<void> {
+    const text = await readOptional(path.join(this.dir, RETAINED_FILE));
+    if (text === undefined) return;
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      const ranges = Array.isArray(parsed)
+        ? parsed.filter((r): r is RetainedRange => typeof r === 'object' && r !== null && typeof (r as RetainedRange).fromMs === 'number' && typeof (r as RetainedRange).toMs === 'number')
+        : [];
+      this.index.setRetained(ranges);
+    } catch (err) {
+      // A torn file cannot happen (write-then-rename); a hand-edited one must not stop the recorder.
+      this.log.warn({ err, file: RETAINED_FILE }, 'retained ranges unreadable; starting without them');
+    }
+  }
+
+  /** Writes the retained ranges (write-then-rename, so a crash leaves the old or the new list). */
+  async saveRetained(): Promise<void> {
+    const file = path.join(this.dir, RETAINED_FILE);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(this.index.retainedRanges()));
+    await rename(tmp, file);
   }
 
   /** Saves a run's timeline origin for crash recovery. */

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { LoginRequest, LoginResponse } from '../../../../protocol/rest.js';
+import type { LoginRequest } from '../../../../protocol/rest.js';
+import type { LoginResponse } from '../../../../protocol/users.js';
 import { ApiError, createApiClient, type ApiClient } from './api-client.js';
 import { loadSession, sessionFromToken, storeSession, type Session } from './session.js';
 
