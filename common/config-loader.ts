@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { TSchema, Static } from 'typebox';
 import Value from 'typebox/value';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { compileValidator } from '../protocol/validate.js';
+import { compileValidator, pointerToKeyPath } from '../protocol/validate.js';
 
 /** A configuration problem, named by its key path (for example `cameras[0].rules[1].classes`). */
 export interface ConfigProblem {
@@ -21,15 +21,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** `/cameras/0/rules/1/classes` → `cameras[0].rules[1].classes` */
-export function pointerToKeyPath(pointer: string): string {
-  if (pointer === '') return '';
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
-}
+// Lives in protocol/ so rule sets edited in the cloud name their problems the same way; re-exported for config code.
+export { pointerToKeyPath } from '../protocol/validate.js';
 
 const ENV_REF = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
 

@@ -10,3 +10,6 @@ export * from './workflow.js';
 export * from './integrations.js';
 export * from './archive.js';
 export * from './violation-stats.js';
+export * from './rule-geometry.js';
+export * from './rule-config.js';
+export * from './camera-rules.js';

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import type { Ack } from './ack.js';
+import type { CameraSnapshotAck, CameraSnapshotCommand, RulesApplyAck, RulesApplyCommand, RulesReport } from './camera-rules.js';
 import type { RecordingFetchAck, RecordingFetchCommand, RecordingListAck, RecordingListCommand } from './archive.js';
 import { EpochMs, Id, type EdgeHello, type EventMessage, type Heartbeat } from './edge-messages.js';
 import type { CameraItem, EventItem } from './rest.js';
@@ -26,6 +27,8 @@ export interface EdgeToCloudEvents {
   hello: (msg: EdgeHello, ack: (res: Ack) => void) => void;
   heartbeat: (msg: Heartbeat, ack: (res: Ack) => void) => void;
   event: (msg: EventMessage, ack: (res: Ack) => void) => void;
+  /** After each accepted hello: the rules each camera runs (see camera-rules.ts). */
+  'rules:report': (msg: RulesReport, ack: (res: Ack) => void) => void;
 }
 /** Stream keys of the media server: one path segment, as node-media-server and RTMP URLs allow. */
 export const StreamKey = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
@@ -57,6 +60,10 @@ export type RelayStopCommand = Static<typeof RelayStopCommand>;
 export interface CloudToEdgeEvents {
   'relay:start': (cmd: RelayStartCommand, ack: (res: Ack) => void) => void;
   'relay:stop': (cmd: RelayStopCommand, ack: (res: Ack) => void) => void;
+  /** Replace the camera's rules with a cloud revision (see camera-rules.ts). */
+  'rules:apply': (cmd: RulesApplyCommand, ack: (res: RulesApplyAck) => void) => void;
+  /** A current JPEG of the camera, to draw zones on. */
+  'camera:snapshot': (cmd: CameraSnapshotCommand, ack: (res: CameraSnapshotAck) => void) => void;
   /** What the edge has recorded of a camera in a range (see protocol/archive.ts). */
   'recording:list': (cmd: RecordingListCommand, ack: (res: RecordingListAck) => void) => void;
   /** Join a camera's range into an MP4, upload it, then answer (see protocol/archive.ts). */

@@ -38,6 +38,16 @@ function describeIssue(keyword: string, message: string, params: unknown): strin
   return message;
 }
 
+/** `/cameras/0/rules/1/classes` → `cameras[0].rules[1].classes`: the key-path form config and rule problems are named in. */
+export function pointerToKeyPath(pointer: string): string {
+  if (pointer === '') return '';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
 /** One line naming each offending path, for error messages and acks. */
 export function formatIssues(issues: readonly SchemaIssue[]): string {
   return issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; ');

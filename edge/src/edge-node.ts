@@ -6,6 +6,9 @@ import type { ModelManifest } from '../../models/manifest.js';
 import { CameraCapture, LatestFrameSlot } from './capture/index.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { checkConfigModels, resolveConfigRules } from './config-models.js';
+import { ConfigError } from '../../common/config-loader.js';
+import { planCameraRules } from './rules/index.js';
+import { AppliedRulesStore, attachRulesCommands, RulesSync, sendRulesReport } from './rules-sync/index.js';
 import { createWorkerDetector } from './detect/worker-detector.js';
 import { openSqliteOutbox, type Outbox } from './outbox/index.js';
 import { startPipeline, type CameraSource, type Pipeline } from './pipeline.js';
@@ -25,6 +28,8 @@ export interface EdgeNode {
   readonly pipeline: Pipeline;
   readonly outbox: Outbox;
   readonly uplink: SocketUplink;
+  /** Camera rules managed in the cloud: revisions, apply, snapshots. */
+  readonly rulesSync: RulesSync;
   stop(): Promise<void>;
 }
 
@@ -70,12 +75,16 @@ export function ffmpegSource(camera: CameraConfig, logger: Logger): CameraSource
  * loads the detectors, starts one capture per camera and the uplink. Takes everything as arguments so
  * a test can run an edge and a cloud in one process.
  */
-export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise<EdgeNode> {
-  const manifests: Map<string, ModelManifest> = checkConfigModels(config);
+export async function startEdgeNode(fileConfig: EdgeConfig, logger: Logger): Promise<EdgeNode> {
+  const manifests: Map<string, ModelManifest> = checkConfigModels(fileConfig);
+  const rulesStore = new AppliedRulesStore(path.join(fileConfig.dataDir, 'rules'));
+  const { config, revisions } = withCloudRules(fileConfig, manifests, rulesStore, logger);
   const resolved = resolveConfigRules(config, manifests);
   const weightsDir = config.models.dir || defaultModelsDir();
   mkdirSync(config.dataDir, { recursive: true });
   const outbox = openSqliteOutbox(config.dataDir, { maxBytes: config.outbox.maxBytes });
+  // Set once the pipeline runs; the hello and the rules report read the rules it runs now.
+  const running: { pipeline?: Pipeline; rulesSync?: RulesSync } = {};
   const uplink = new SocketUplink({
     cloudUrl: config.cloud.url,
     edgeId: config.edgeId,
@@ -84,8 +93,15 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
     hello: () => ({
       edgeId: config.edgeId,
       version: EDGE_VERSION,
-      cameras: config.cameras.map((c) => ({ id: c.id, name: c.name, rules: (resolved.get(c.id)?.rules ?? []).map((r) => r.config.id) })),
+      cameras: config.cameras.map((c) => ({
+        id: c.id,
+        name: c.name,
+        rules: [...(running.pipeline?.cameraRules(c.id)?.ruleIds ?? (resolved.get(c.id)?.rules ?? []).map((r) => r.config.id))],
+      })),
     }),
+    onReady: () => {
+      if (running.rulesSync) void sendRulesReport(uplink.commands, running.rulesSync, config.cloud.ackTimeoutMs, logger.child({ stage: 'rules-sync' }));
+    },
     ackTimeoutMs: config.cloud.ackTimeoutMs,
     retryMaxMs: config.cloud.retryMaxMs,
     logger: logger.child({ stage: 'uplink' }),
@@ -155,11 +171,26 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
   });
   mkdirSync(path.resolve(config.dataDir, 'playback'), { recursive: true });
   const detachPlayback = attachRecordingCommands(uplink.commands, playback);
+  const rulesSync = new RulesSync({
+    pipeline,
+    store: rulesStore,
+    cameraIds: config.cameras.filter((c) => c.enabled).map((c) => c.id),
+    revisions,
+    edgeId: config.edgeId,
+    jpegQuality: config.evidence.jpegQuality,
+    logger: logger.child({ stage: 'rules-sync' }),
+  });
+  Object.assign(running, { pipeline, rulesSync });
+  const detachRules = attachRulesCommands(uplink.commands, rulesSync);
+  // The uplink may have said hello before the pipeline was up: report now; a later hello reports again.
+  if (uplink.getStats().connected) void sendRulesReport(uplink.commands, rulesSync, config.cloud.ackTimeoutMs, logger.child({ stage: 'rules-sync' }));
   return {
     pipeline,
     outbox,
     uplink,
+    rulesSync,
     async stop() {
+      detachRules();
       detachRelay();
       detachPlayback();
       await Promise.all([relay.stop(), playback.stop()]);
@@ -167,4 +198,37 @@ export async function startEdgeNode(config: EdgeConfig, logger: Logger): Promise
       outbox.close();
     },
   };
+}
+
+/**
+ * The config with each camera's scene keys replaced by the cloud revision kept on disk, if any: a
+ * restarted edge runs what the cloud last applied, not the config file's rules. A kept revision the
+ * camera can no longer run (its models changed in the config file) is ignored with a warning; the
+ * cloud is told at the next report and sends its revision again, which the edge then refuses with the
+ * reason. The config file's rules apply while no cloud revision exists.
+ */
+function withCloudRules(
+  config: EdgeConfig,
+  manifests: ReadonlyMap<string, ModelManifest>,
+  store: AppliedRulesStore,
+  logger: Logger,
+): { config: EdgeConfig; revisions: Map<string, number> } {
+  const labels = new Map([...manifests].map(([id, m]) => [id, m.labels] as const));
+  const revisions = new Map<string, number>();
+  const cameras = config.cameras.map((camera) => {
+    try {
+      const kept = store.load(camera.id);
+      if (!kept) return camera;
+      const effective = { ...camera, ...kept.rules };
+      planCameraRules(effective, labels);
+      revisions.set(camera.id, kept.revision);
+      logger.info({ camera: camera.id, revision: kept.revision }, 'running the cloud revision of the camera rules');
+      return effective;
+    } catch (err) {
+      const reason = err instanceof ConfigError ? err.problems.map((p) => `${p.path}: ${p.message}`).join('; ') : (err as Error).message;
+      logger.warn({ camera: camera.id, reason }, 'kept cloud rules cannot run; using the config file rules');
+      return camera;
+    }
+  });
+  return { config: { ...config, cameras }, revisions };
 }

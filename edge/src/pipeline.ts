@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { CameraStatus, EventMessage, Heartbeat } from '../../protocol/index.js';
+import type { CameraRuleSet, CameraStatus, EventMessage, Heartbeat } from '../../protocol/index.js';
 import { CameraAnalysis } from './camera-analysis.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { EventEvidence, type ClipSource } from './event-evidence.js';
 import { EvidenceGuards } from './evidence-guards.js';
 import type { Outbox } from './outbox/index.js';
-import { planCameraRules } from './rules/index.js';
+import { planCameraRules, type ResolvedCameraRules } from './rules/index.js';
 import type { DetectorWithInput, Frame } from './types.js';
 
 /** What the pipeline needs of a camera's capture stage. */
@@ -44,19 +44,66 @@ export interface PipelineDeps {
   version: string;
 }
 
+/** The rules a camera runs now, as the pipeline knows them. */
+export interface CameraRulesNow {
+  /** The scene keys of the camera's effective config (config file, or the cloud's rule set). */
+  readonly rules: CameraRuleSet;
+  /** Labels the camera's models detect. */
+  readonly classes: readonly string[];
+  /** Ids of the rules that run (scene-preset rules expanded). */
+  readonly ruleIds: readonly string[];
+}
+
 export interface Pipeline {
   status(): CameraStatus[];
+  /** The rules of an analysed camera; undefined for an unknown or disabled camera. */
+  cameraRules(cameraId: string): CameraRulesNow | undefined;
+  /**
+   * Resolves a rule set for a camera against its models, as the config load does, without running it.
+   * @throws ConfigError listing every problem with its key path (relative to the rule set)
+   */
+  planRules(cameraId: string, rules: CameraRuleSet): ResolvedCameraRules;
+  /**
+   * Runs a plan from {@link planRules} on the camera from its next frame on: waits for the frame in
+   * analysis, swaps the rules (unchanged rules keep their state; open events of removed or changed
+   * ones end, and those ends go out like any event), and never stops capture or detection.
+   */
+  replaceRules(cameraId: string, rules: CameraRuleSet, plan: ResolvedCameraRules): Promise<void>;
+  /** The newest frame the camera's analysis took, if any (for a current picture of the camera). */
+  latestFrame(cameraId: string): Frame | undefined;
   /** Called with every message written to the outbox (for the demo console and tests). */
   onMessage(listener: (msg: EventMessage) => void): void;
   stop(): Promise<void>;
 }
 
 interface CameraRun {
+  /** Effective config: replaced (scene keys only) when the rules change. */
   camera: CameraConfig;
   source: CameraSource;
   analysis: CameraAnalysis;
   recorder: CameraRecorder | undefined;
+  labels: ReadonlyMap<string, readonly string[]>;
+  plan: ResolvedCameraRules;
+  latest: Frame | undefined;
+  /** Tail of the camera's turns: a frame's analysis and a rule swap never overlap. */
+  turn: Promise<void>;
   loop: Promise<void>;
+}
+
+/** Runs `fn` after the camera's previous turn has finished (whatever its outcome). */
+function exclusive<T>(run: Pick<CameraRun, 'turn'>, fn: () => Promise<T>): Promise<T> {
+  const result = run.turn.then(fn);
+  run.turn = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  return result;
+}
+
+/** The scene keys of a camera config: what a cloud rule set replaces. */
+function ruleSetOf(camera: CameraConfig): CameraRuleSet {
+  const { scene, zones, lines, masks, rules, disabledRules } = camera;
+  return { scene, zones, lines, masks, rules, disabledRules };
 }
 
 /**
@@ -81,13 +128,16 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
     return d;
   };
 
-  async function runCamera(run: Omit<CameraRun, 'loop'>): Promise<void> {
+  async function runCamera(run: CameraRun): Promise<void> {
     const log = logger.child({ camera: run.camera.id });
     for (;;) {
       const frame = await run.source.next();
       if (!frame || stopping) return;
+      run.latest = frame;
       try {
-        for (const hit of await run.analysis.analyse(frame)) await evidence.emit(hit, run.camera, run.recorder);
+        await exclusive(run, async () => {
+          for (const hit of await run.analysis.analyse(frame)) await evidence.emit(hit, run.camera, run.recorder);
+        });
       } catch (err) {
         // One bad frame or a failed write must not end the camera's analysis; the next frame retries.
         log.error({ err }, 'analysis of a frame failed');
@@ -98,10 +148,20 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
   const runs: CameraRun[] = [];
   for (const camera of config.cameras.filter((c) => c.enabled)) {
     const cameraDetectors = await Promise.all(camera.models.map((id) => detectorFor(id)));
-    const plan = planCameraRules(camera, new Map(cameraDetectors.map((d) => [d.modelId, d.labels])));
+    const plan = planCameraRules(camera, new Map(cameraDetectors.map((d) => [d.modelId, d.labels] as const)));
     for (const s of plan.skipped) logger.warn({ camera: camera.id, rule: s.ruleId, reason: s.reason }, s.message);
     const recorder = camera.record.enabled && deps.createRecorder ? deps.createRecorder(camera) : undefined;
-    const partial = { camera, source: deps.createSource(camera), analysis: new CameraAnalysis(camera, cameraDetectors, plan), recorder };
+    const labels = new Map(cameraDetectors.map((d) => [d.modelId, d.labels]));
+    const partial = {
+      camera,
+      source: deps.createSource(camera),
+      analysis: new CameraAnalysis(camera, cameraDetectors, plan),
+      recorder,
+      labels,
+      plan,
+      latest: undefined,
+      turn: Promise.resolve(),
+    };
     if (recorder) {
       // Clips still queued from an earlier run keep their footage until delivered: before the first prune.
       guards.restore(camera.id, recorder);
@@ -109,7 +169,10 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
       await recorder.start().catch((err: unknown) => logger.error({ camera: camera.id, err }, 'recorder did not start'));
     }
     partial.source.start();
-    runs.push({ ...partial, loop: runCamera(partial) });
+    // One object for the loop and for the rule swaps: they share its turn, latest frame and rules.
+    const run: CameraRun = { ...partial, loop: Promise.resolve() };
+    runs.push(run);
+    run.loop = runCamera(run);
   }
 
   function status(): CameraStatus[] {
@@ -135,8 +198,41 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
   heartbeat.unref();
   logger.info({ cameras: runs.map((r) => r.camera.id), version: deps.version }, 'edge pipeline started');
 
+  const runOf = (cameraId: string): CameraRun => {
+    const run = runs.find((r) => r.camera.id === cameraId);
+    if (!run) throw new Error(`camera ${cameraId} is not analysed on this edge`);
+    return run;
+  };
+
   return {
     status,
+    cameraRules(cameraId) {
+      const run = runs.find((r) => r.camera.id === cameraId);
+      if (!run) return undefined;
+      return {
+        rules: ruleSetOf(run.camera),
+        classes: [...new Set([...run.labels.values()].flat())],
+        ruleIds: run.plan.rules.map((r) => r.config.id),
+      };
+    },
+    planRules(cameraId, rules) {
+      const run = runOf(cameraId);
+      return planCameraRules({ id: cameraId, models: run.camera.models, ...rules }, run.labels);
+    },
+    replaceRules(cameraId, rules, plan) {
+      const run = runOf(cameraId);
+      return exclusive(run, async () => {
+        const ended = run.analysis.rules.replace(plan, Date.now());
+        const before = run.camera;
+        run.camera = { ...run.camera, ...rules };
+        run.plan = plan;
+        for (const s of plan.skipped) logger.warn({ camera: cameraId, rule: s.ruleId, reason: s.reason }, s.message);
+        logger.info({ camera: cameraId, rules: plan.rules.map((r) => r.config.id), ended: ended.length }, 'camera rules replaced');
+        // The ends belong to the old rules: their clips use the config they ran with.
+        for (const hit of ended) await evidence.emit(hit, before, run.recorder);
+      });
+    },
+    latestFrame: (cameraId) => runs.find((r) => r.camera.id === cameraId)?.latest,
     onMessage: (listener) => evidence.onMessage(listener),
     async stop() {
       stopping = true;

@@ -4,6 +4,7 @@
  * real SQLite file and real socket.io clients. Every `/api` route the app registers must have a row here
  * (or a stated exemption), so a new route cannot ship without its access rule being tested.
  */
+import sharp from 'sharp';
 import { io, type Socket } from 'socket.io-client';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +72,11 @@ const ROWS: Row[] = [
   { route: 'GET /api/cameras/:id/states', resource: 'camera health history', req: (f, s) => ({ method: 'GET', url: `/api/cameras/${f.side[s].cameraId}/states` }), rule: { kind: 'scoped' } },
   { route: 'GET /api/cameras/:id/directory', resource: 'directory record', req: (f, s) => ({ method: 'GET', url: `/api/cameras/${f.side[s].cameraId}/directory` }), rule: { kind: 'scoped' } },
   { route: 'GET /api/directory', resource: 'directory', req: () => ({ method: 'GET', url: '/api/directory' }), rule: { kind: 'list', ids: idsOf('cameraId'), own: (f) => f.side.A.cameraId, other: (f) => f.side.B.cameraId } },
+  // Camera rules: anyone in scope reads them; only administrators change them (the body is refused as a bad request after the check).
+  { route: 'GET /api/cameras/:id/rules', resource: 'camera rules', req: (f, s) => ({ method: 'GET', url: `/api/cameras/${f.side[s].cameraId}/rules` }), rule: { kind: 'scoped' } },
+  { route: 'PUT /api/cameras/:id/rules', resource: 'camera rules change', req: (f, s) => ({ method: 'PUT', url: `/api/cameras/${f.side[s].cameraId}/rules`, body: { zones: 'none' } }), rule: { kind: 'admin' } },
+  // A current picture from the edge (the fixture's edge answers with a small JPEG).
+  { route: 'GET /api/cameras/:id/snapshot', resource: 'current camera picture', req: (f, s) => ({ method: 'GET', url: `/api/cameras/${f.side[s].cameraId}/snapshot` }), rule: { kind: 'scoped' } },
   { route: 'PUT /api/cameras/:id/directory', resource: 'directory change', req: (f, s) => ({ method: 'PUT', url: `/api/cameras/${f.side[s].cameraId}/directory`, body: {} }), rule: { kind: 'admin' } },
   // Live video: media is disabled here, so a permitted request ends at 503 NOT_READY after the checks.
   { route: 'POST /api/live/:cameraId', resource: 'stream URL', req: (f, s) => ({ method: 'POST', url: `/api/live/${f.side[s].cameraId}` }), rule: { kind: 'scoped', ok: 503 } },
@@ -118,6 +124,8 @@ let f: ScopedFixture;
 
 beforeAll(async () => {
   f = await startScopedFixture();
+  const jpeg = await sharp({ create: { width: 32, height: 18, channels: 3, background: '#406080' } }).jpeg().toBuffer();
+  f.edge.on('camera:snapshot', (_cmd: unknown, ack: (res: unknown) => void) => ack({ ok: true, jpeg, width: 32, height: 18, capturedAt: Date.now() }));
 }, 60_000);
 afterAll(async () => {
   await f?.close();

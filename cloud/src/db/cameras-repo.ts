@@ -75,6 +75,7 @@ export class CamerasRepository {
   private readonly edgeOfflineStmt: Statement<[{ edgeId: string; at: number; reason: string }], { id: string }>;
   private readonly offlineStmt: Statement<[{ id: string; at: number; reason: string }]>;
   private readonly staleStmt: Statement<[number], string>;
+  private readonly ruleIdsStmt: Statement<[{ id: string; rules: string; now: number }]>;
 
   constructor(db: Database) {
     this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM cameras WHERE id = ?`);
@@ -99,6 +100,7 @@ export class CamerasRepository {
     this.offlineStmt = db.prepare(`
       UPDATE cameras SET state = 'offline', state_since = @at, state_reason = @reason, updated_at = @at, stale_after = NULL
       WHERE id = @id AND state NOT IN ('offline', 'unknown')`);
+    this.ruleIdsStmt = db.prepare('UPDATE cameras SET rules_json = @rules, updated_at = @now WHERE id = @id AND rules_json IS NOT @rules');
     this.staleStmt = db
       .prepare<[number], string>(`SELECT id FROM cameras WHERE stale_after < ? AND state NOT IN ('offline', 'unknown') ORDER BY id`)
       .pluck();
@@ -140,6 +142,14 @@ export class CamerasRepository {
   upsert(edgeId: string, camera: CameraInfo, now: number): boolean {
     const row = { id: camera.id, edgeId, name: camera.name, rules: JSON.stringify(camera.rules), now };
     return this.upsertStmt.run(row).changes > 0;
+  }
+
+  /**
+   * Sets the rule ids a camera runs (its edge applied rules edited in the cloud).
+   * @returns true when they changed
+   */
+  setRuleIds(id: string, ruleIds: readonly string[], now: number): boolean {
+    return this.ruleIdsStmt.run({ id, rules: JSON.stringify(ruleIds), now }).changes > 0;
   }
 
   /**

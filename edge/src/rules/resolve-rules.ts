@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigProblem } from '../../../common/config-loader.js';
+import { polygonArea, ruleClasses } from '../../../protocol/index.js';
 import type { ResolvedMask } from './filters.js';
 import { gbAlarmFor } from './gb-alarm.js';
 import type { LineConfig, MaskConfig, ZoneConfig } from './geometry-config.js';
@@ -27,34 +28,10 @@ export interface CameraRulesInput {
   readonly disabledRules?: readonly string[];
 }
 
-/** A label a rule needs, with the key path that asks for it (relative to the rule). */
-export interface RequiredClass {
-  readonly path: string;
-  readonly label: string;
-}
-
 /** The model ids of a camera: `models`, else `[model]`. */
 export function cameraModelIds(camera: Pick<CameraRulesInput, 'models' | 'model'>): string[] {
   if (camera.models && camera.models.length > 0) return [...camera.models];
   return camera.model !== undefined ? [camera.model] : [];
-}
-
-/** Every label a rule asks for: the classes it watches, attribute/object classes, and the keys of `filters`. */
-export function ruleClasses(rule: RuleConfig): RequiredClass[] {
-  const list = (key: string, labels: readonly string[]) => labels.map((label, i) => ({ path: `${key}[${i}]`, label }));
-  const out: RequiredClass[] = [];
-  switch (rule.type) {
-    case 'missing_attribute':
-      out.push(...list('subject', rule.subject), ...list('required', rule.required));
-      break;
-    case 'forbidden_object':
-      out.push(...list('subject', rule.subject), ...list('objects', rule.objects));
-      break;
-    default:
-      out.push(...list('classes', rule.classes));
-  }
-  if (rule.type !== 'presence') out.push(...Object.keys(rule.filters).map((label) => ({ path: `filters.${label}`, label })));
-  return out;
 }
 
 /** Turns a legacy `presence` rule into the `class_present` rule that runs it (same frames, score and timing). */
@@ -167,17 +144,6 @@ function geometry(camera: CameraRulesInput, problems: ConfigProblem[]) {
   });
   const masks: ResolvedMask[] = (camera.masks ?? []).map((m) => ({ polygon: m.points, classes: m.classes.length > 0 ? new Set(m.classes) : null }));
   return { zones, lines, masks };
-}
-
-/** Shoelace area (signed). */
-function polygonArea(points: readonly (readonly [number, number])[]): number {
-  let a = 0;
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i];
-    const q = points[(i + 1) % points.length];
-    if (p && q) a += p[0] * q[1] - q[0] * p[1];
-  }
-  return a / 2;
 }
 
 /** Expands one preset rule into the rules it gives this camera, or the reason it gives none. */

@@ -59,16 +59,20 @@ function createRule(rule: ResolvedRule, deps: RuleDeps): SceneRule {
  * The rules of one camera, run in order on every analysed frame. Masks are applied once here, then
  * every rule sees the frame's matched tracks (a lost track's predicted box is not evidence of
  * anything) and its detections. Rules keep their state between frames; time comes from the frames'
- * capture time, never from the host clock, so a test can replay footage at any speed.
+ * capture time, never from the host clock, so a test can replay footage at any speed. `replace` swaps in a
+ * new plan between two frames (rules edited in the cloud) without losing the state of unchanged rules.
  */
 export function createRuleEngine(camera: ResolvedCameraRules, opts: RuleEngineOptions = {}): RuleEngine {
   const deps: RuleDeps = { cameraId: camera.cameraId, newId: opts.newId ?? (() => uuidv7()) };
-  const rules = camera.rules.map((r) => createRule(r, deps));
-  const { masks } = camera;
+  let current = camera;
+  let rules = camera.rules.map((r) => ({ key: ruleKey(r), rule: createRule(r, deps) }));
 
   return {
-    overlay: camera.overlay,
+    get overlay() {
+      return current.overlay;
+    },
     process({ frame, detections, tracks }: RuleInput): RuleHit[] {
+      const { masks } = current;
       const matched: Track[] = [];
       const live = new Set<number>();
       for (const t of tracks.items) {
@@ -83,18 +87,46 @@ export function createRuleEngine(camera: ResolvedCameraRules, opts: RuleEngineOp
         liveTrackIds: live,
         detections: masks.length > 0 ? detections.items.filter((d) => !isMasked(d.label, d.box, masks)) : detections.items,
       };
-      return rules.flatMap((r) => r.process(ctx));
+      return rules.flatMap((r) => r.rule.process(ctx));
     },
     flush(reason: string, at: number): RuleHit[] {
-      return rules.flatMap((r) => r.flush(reason, at));
+      return rules.flatMap((r) => r.rule.flush(reason, at));
+    },
+    replace(plan: ResolvedCameraRules, at: number): RuleHit[] {
+      if (plan.cameraId !== current.cameraId) throw new Error(`rules of camera ${plan.cameraId} handed to the engine of ${current.cameraId}`);
+      const kept = new Map(rules.map((r) => [r.key, r]));
+      const next = plan.rules.map((resolved) => {
+        const key = ruleKey(resolved);
+        const same = kept.get(key);
+        if (same) {
+          kept.delete(key);
+          return same;
+        }
+        return { key, rule: createRule(resolved, deps) };
+      });
+      const nextIds = new Set(plan.rules.map((r) => r.config.id));
+      // What is left was removed, or changed (same id, new config or geometry): its open events end here.
+      const ended = [...kept.values()].flatMap((r) => r.rule.flush(nextIds.has(r.rule.id) ? 'rule_changed' : 'rule_removed', at));
+      rules = next;
+      current = plan;
+      return ended;
     },
     counters() {
       const out: Record<string, Readonly<Record<string, number>>> = {};
-      for (const r of rules) {
-        const c = r.counters();
-        if (c) out[r.id] = c;
+      for (const { rule } of rules) {
+        const c = rule.counters();
+        if (c) out[rule.id] = c;
       }
       return out;
     },
   };
+}
+
+/**
+ * Identity of a running rule across a rule change: its id and everything its behaviour depends on
+ * (config with defaults, name, severity, alarm mapping, the zones' and line's geometry). Equal keys
+ * keep the rule's state — its open events and timers — when the camera's rules are replaced.
+ */
+function ruleKey(r: ResolvedRule): string {
+  return JSON.stringify([r.config, r.eventType, r.name, r.severity, r.gbAlarm ?? null, r.zones, r.line ?? null]);
 }

@@ -1,6 +1,7 @@
 import type { Detection, EventMessage } from '../../../protocol/index.js';
 import type { Detections, Frame, Tracks } from '../types.js';
 import type { Point, Polygon } from './geometry.js';
+import type { ResolvedCameraRules } from './resolved-rule.js';
 
 /** Shapes to draw on a snapshot so a reviewer sees what the rule watched (normalised coordinates). */
 export interface SnapshotOverlay {
@@ -64,6 +65,13 @@ export interface RuleEngine {
   process(input: RuleInput): RuleHit[];
   /** Ends every open event (shutdown, camera removed) with the given reason. */
   flush(reason: string, at: number): RuleHit[];
+  /**
+   * Runs `plan` from the next frame on. A rule whose id, config and geometry are unchanged keeps its
+   * state (an open event goes on); the open events of the others end, reason `rule_removed` or
+   * `rule_changed`. Call between frames.
+   * @returns the end hits of the events it closed
+   */
+  replace(plan: ResolvedCameraRules, at: number): RuleHit[];
   /** Running counters per rule id (line_crossing: countAtoB, countBtoA), for status and tests. */
   counters(): Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Every zone and line of the camera, for a live overlay. */

@@ -21,6 +21,8 @@ export interface UplinkOptions {
   outbox: Outbox;
   /** Called on every (re)connection; the answer is sent as the hello. */
   hello: () => EdgeHello;
+  /** Called after every accepted hello (the cloud now takes this connection's other messages). */
+  onReady?: () => void;
   ackTimeoutMs: number;
   retryMaxMs: number;
   logger: Logger;
@@ -145,6 +147,7 @@ export class SocketUplink {
       if (res.ok) {
         this.ready = true;
         this.wake?.();
+        this.opts.onReady?.();
       } else {
         this.opts.logger.error({ error: res.error }, 'cloud refused hello');
       }
