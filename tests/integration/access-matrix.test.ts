@@ -34,7 +34,7 @@ type Rule =
   | { kind: 'scoped'; ok?: number }
   | { kind: 'list'; ids: (body: unknown) => (string | number)[]; own: (f: ScopedFixture) => string | number; other: (f: ScopedFixture) => string | number }
   | { kind: 'admin' }
-  | { kind: 'permission'; roles: readonly UserRole[]; ok?: number }
+  | { kind: 'permission'; roles: readonly UserRole[]; ok?: number; sideless?: boolean }
   | { kind: 'passes'; roles: readonly UserRole[] };
 
 interface Row {
@@ -44,6 +44,8 @@ interface Row {
   rule: Rule;
 }
 
+/** The fixture's events start at 1_700_000_000_000 (see eventMessage). */
+const WINDOW = 'from=1699990000000&to=1700090000000';
 const items = (body: unknown): Record<string, unknown>[] => ((body as { items?: Record<string, unknown>[] }).items ?? []);
 const idsOf = (key: string) => (body: unknown) => items(body).map((i) => i[key] as string | number);
 
@@ -93,6 +95,11 @@ const ROWS: Row[] = [
   { route: 'PATCH /api/orgs/:id', resource: 'org change', req: (f, s) => ({ method: 'PATCH', url: `/api/orgs/${f.side[s].orgId}`, body: {} }), rule: { kind: 'admin' } },
   // Statistics (content checked separately below).
   { route: 'GET /api/stats/cameras', resource: 'camera KPIs', req: () => ({ method: 'GET', url: '/api/stats/cameras' }), rule: { kind: 'list', ids: (b) => ((b as { sites: { siteId: number }[] }).sites ?? []).map((s) => s.siteId), own: (f) => f.side.A.siteId, other: (f) => f.side.B.siteId } },
+  // Violation statistics: rankings and hygiene list sites; summary and trend counts are checked below.
+  { route: 'GET /api/stats/violations/ranking', resource: 'violation ranking', req: () => ({ method: 'GET', url: `/api/stats/violations/ranking?by=site&${WINDOW}` }), rule: { kind: 'list', ids: (b) => items(b).map((i) => Number(i.key)), own: (f) => f.side.A.siteId, other: (f) => f.side.B.siteId } },
+  { route: 'GET /api/stats/hygiene', resource: 'kitchen hygiene scores', req: () => ({ method: 'GET', url: `/api/stats/hygiene?${WINDOW}` }), rule: { kind: 'list', ids: (b) => ((b as { sites?: { siteId: number }[] }).sites ?? []).map((x) => x.siteId), own: (f) => f.side.A.siteId, other: (f) => f.side.B.siteId } },
+  { route: 'GET /api/stats/violations/summary', resource: 'violation summary', req: () => ({ method: 'GET', url: `/api/stats/violations/summary?${WINDOW}` }), rule: { kind: 'permission', roles: USER_ROLES, sideless: true } },
+  { route: 'GET /api/stats/violations/trend', resource: 'violation trend', req: () => ({ method: 'GET', url: `/api/stats/violations/trend?bucket=day&${WINDOW}` }), rule: { kind: 'permission', roles: USER_ROLES, sideless: true } },
   // Administration.
   { route: 'GET /api/users', resource: 'users', req: () => ({ method: 'GET', url: '/api/users' }), rule: { kind: 'admin' } },
   { route: 'POST /api/users', resource: 'user change', req: () => ({ method: 'POST', url: '/api/users', body: {} }), rule: { kind: 'admin' } },
@@ -193,7 +200,8 @@ describe('access-control matrix', () => {
           } else {
             const allowed = rule.kind === 'permission' ? rule.roles.includes(role) : true;
             const ok = rule.ok ?? 200;
-            const expected = !allowed ? 403 : side === 'A' || role === 'admin' ? ok : 404;
+            const sideless = rule.kind === 'permission' && rule.sideless === true;
+            const expected = !allowed ? 403 : side === 'A' || role === 'admin' || sideless ? ok : 404;
             expect(where).toEqual({ ...where, status: expected });
           }
         }
@@ -231,6 +239,21 @@ describe('access-control matrix', () => {
     }
   });
 
+  it('counts only the violations in scope in the summary and trend', async () => {
+    const total = async (role: UserRole, url: string, pick: (b: unknown) => number) => pick((await call(role, { method: 'GET', url })).body);
+    const summary = (b: unknown) => (b as { totals: { events: number } }).totals.events;
+    const trend = (b: unknown) => ((b as { series: { total: number }[] }).series ?? []).reduce((n, x) => n + x.total, 0);
+    const inSite = async (siteId: number) => items((await call('admin', { method: 'GET', url: `/api/events?siteId=${siteId}&${WINDOW}` })).body).length;
+    const [a, b] = [await inSite(f.side.A.siteId), await inSite(f.side.B.siteId)];
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+    for (const role of USER_ROLES) {
+      const expected = role === 'admin' ? a + b : a;
+      expect({ role, n: await total(role, `/api/stats/violations/summary?${WINDOW}`, summary) }).toEqual({ role, n: expected });
+      expect({ role, n: await total(role, `/api/stats/violations/trend?bucket=day&groupBy=type&${WINDOW}`, trend) }).toEqual({ role, n: expected });
+    }
+  });
+
   it('shows each role only its own sites in the camera KPIs, and no org outside its subtree', async () => {
     const stats = await call('operator', { method: 'GET', url: '/api/stats/cameras' });
     const body = stats.body as { overall: { cameras: number }; orgs: { orgId: number }[] };
@@ -241,11 +264,13 @@ describe('access-control matrix', () => {
   });
 
   it('pushes events and camera changes over socket.io only to viewers whose scope covers the camera', async () => {
-    const viewers = new Map<UserRole, { socket: Socket; events: string[]; cameras: string[] }>();
+    const viewers = new Map<UserRole, { socket: Socket; events: string[]; cameras: string[]; workflow: string[]; notices: string[] }>();
     for (const role of USER_ROLES) {
       const socket = io(`${f.cloud.base}${VIEWER_NAMESPACE}`, { auth: { token: f.tokens[role] }, transports: ['websocket'], reconnection: false, forceNew: true });
-      const v = { socket, events: [] as string[], cameras: [] as string[] };
+      const v = { socket, events: [] as string[], cameras: [] as string[], workflow: [] as string[], notices: [] as string[] };
       socket.on('event', (item: { cameraId: string }) => v.events.push(item.cameraId));
+      socket.on('workflow', (u: { cameraId: string }) => v.workflow.push(u.cameraId));
+      socket.on('notice', (n: { eventId: string }) => v.notices.push(n.eventId));
       socket.on('camera', (item: { id: string }) => v.cameras.push(item.id));
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
@@ -254,8 +279,11 @@ describe('access-control matrix', () => {
       viewers.set(role, v);
     }
     try {
+      const newEvents: Record<string, string> = {};
       for (const cameraId of ['cam-a', 'cam-b']) {
-        const ack = await send(f.edge, 'event', eventMessage({ id: uuidv7(), seq: 0, phase: 'start', edgeId: EDGE_ID, cameraId }));
+        const id = uuidv7();
+        newEvents[id] = cameraId;
+        const ack = await send(f.edge, 'event', eventMessage({ id, seq: 0, phase: 'start', edgeId: EDGE_ID, cameraId }));
         expect(ack).toEqual({ ok: true });
       }
       // A heartbeat that changes both cameras' state pushes a camera update for each.
@@ -279,6 +307,10 @@ describe('access-control matrix', () => {
         const expected = role === 'admin' ? ['cam-a', 'cam-b'] : ['cam-a'];
         expect({ role, events: [...new Set(v?.events)].sort() }).toEqual({ role, events: expected });
         expect({ role, cameras: [...new Set(v?.cameras)].sort() }).toEqual({ role, cameras: expected });
+        // Discovery (发现) of each event: a workflow update and the 双推送 notices, scoped the same way.
+        expect({ role, workflow: [...new Set(v?.workflow)].sort() }).toEqual({ role, workflow: expected });
+        const noticeCameras = [...new Set(v?.notices.map((id) => newEvents[id]).filter((c) => c !== undefined))].sort();
+        expect({ role, notices: noticeCameras }).toEqual({ role, notices: expected });
       }
     } finally {
       for (const v of viewers.values()) v.socket.disconnect();
