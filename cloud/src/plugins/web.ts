@@ -83,7 +83,8 @@ export default fp(
 
     app.get('/*', async (request, reply) => {
       if (!isClientRoute(request.url)) throw notFound(request);
-      return reply.header('cache-control', 'no-cache').sendFile('index.html', opts.root);
+      // The shared sendFile (evidence plugin) is registered with contentType: false: name the type here.
+      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html', opts.root);
     });
   },
   { name: 'mingliang-web', fastify: '5.x' },
