@@ -73,7 +73,7 @@ export default function DashboardPage(): ReactNode {
   );
 
   return (
-    <section className="dashboard" data-testid="dashboard">
+    <section className="dashboard" data-testid="dashboard" data-from={range?.from} data-to={range?.to}>
       <div className="toolbar">
         <h1>{t('dashboard.title')}</h1>
         <RangePicker choice={choice} range={range} onChange={update} />

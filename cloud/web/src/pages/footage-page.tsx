@@ -18,7 +18,7 @@ import { parseLocalDateTime, toLocalDateTime } from '../workflow/workflow-logic.
 /** The window shown when the URL names none: the last half hour. */
 const DEFAULT_SPAN_MS = 30 * 60_000;
 
-const minutes = (ms: number): string => (ms / 60_000).toFixed(ms < 600_000 ? 1 : 0);
+const minutes = (ms: number): string => (ms / 60_000).toFixed(1);
 
 function PlaybackView({ playback }: { playback: Playback }): ReactNode {
   const i18n = useI18n();
