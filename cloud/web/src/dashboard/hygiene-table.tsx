@@ -3,6 +3,8 @@ import type { HygieneFormula, SiteHygiene } from '../../../../protocol/violation
 import { useI18n } from '../i18n/i18n.js';
 
 const fmt = (n: number, digits = 1): string => (Number.isInteger(n) ? String(n) : n.toFixed(digits));
+/** A deduction: "−3.5", or "0" when nothing was deducted. */
+const minus = (n: number): string => (n === 0 ? '0' : `−${fmt(n)}`);
 
 /** How a score is made, in words, from the formula the cloud sent with it. */
 export function HygieneFormulaText({ formula }: { formula: HygieneFormula }): ReactNode {
@@ -72,12 +74,12 @@ export function HygieneTable({ sites }: { sites: readonly SiteHygiene[] }): Reac
               <span className="muted small"> ({s.bySeverity['1']}/{s.bySeverity['2']}/{s.bySeverity['3']})</span>
             </td>
             <td className="num">{s.weightedPerCameraDay === null ? '—' : s.weightedPerCameraDay.toFixed(2)}</td>
-            <td className="num">−{fmt(s.violationPenalty)}</td>
+            <td className="num">{minus(s.violationPenalty)}</td>
             <td className="num">
-              −{fmt(s.unrectifiedPenalty)} <span className="muted small">({s.unrectified})</span>
+              {minus(s.unrectifiedPenalty)} <span className="muted small">({s.unrectified})</span>
             </td>
             <td className={s.overdueNow > 0 ? 'num fail' : 'num'}>
-              −{fmt(s.overduePenalty)} <span className="muted small">({s.overdueNow})</span>
+              {minus(s.overduePenalty)} <span className="muted small">({s.overdueNow})</span>
             </td>
             <td className="num">{s.cameras}</td>
           </tr>

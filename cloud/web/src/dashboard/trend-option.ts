@@ -34,6 +34,8 @@ export function trendOption(
 ): ChartOption {
   const series = trendSeries(trend);
   return {
+    // A wall display refreshes the chart every minute: growing bars each time only distract.
+    animation: false,
     color: SERIES_COLOURS,
     tooltip: { trigger: 'axis' },
     legend: { top: 0, textStyle: { color: CHART_COLOURS.text }, type: 'scroll', pageTextStyle: { color: CHART_COLOURS.text } },
