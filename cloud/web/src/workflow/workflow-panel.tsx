@@ -8,7 +8,7 @@ import { WorkflowBadge } from '../components/badges.js';
 import { useI18n } from '../i18n/i18n.js';
 import { useLiveData } from '../live/live-data.js';
 import { WorkflowActions } from './workflow-forms.js';
-import { formsFor, workflowPath } from './workflow-logic.js';
+import { formsFor, isFinal, workflowPath } from './workflow-logic.js';
 import { WorkflowTimeline } from './workflow-timeline.js';
 
 /** Org names by id: `GET /api/orgs` lists the orgs in the caller's scope (others stay `#id`). */
@@ -72,7 +72,7 @@ export function WorkflowPanel({ eventId }: { eventId: string }): ReactNode {
           <dd>
             <WorkflowBadge item={item} now={Date.now()} />
           </dd>
-          {item.deadlineAt !== null && (
+          {item.deadlineAt !== null && !isFinal(item.state) && (
             <>
               <dt>{t('wf.field.deadline')}</dt>
               <dd>{time(item.deadlineAt)}</dd>
