@@ -172,13 +172,20 @@ describe('viewer in a real browser', () => {
     await page.getByRole('navigation').getByRole('link', { name: '事件', exact: true }).click();
     const row = page.locator('[data-testid="event-row"]', { hasText: 'Parking lot' }).first();
     await row.waitFor();
-    await expect.poll(() => row.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 10_000 }).toBe(768);
+    // The list shows the object thumbnail the edge cut out (the full snapshot when there is none).
+    const eventId = await row.getAttribute('data-event-id');
+    const thumbWidth = await page.evaluate(async (id) => {
+      const { token } = JSON.parse(sessionStorage.getItem('mingliang.session') ?? '{}') as { token?: string };
+      const res = await fetch(`/api/events/${id}/thumbnail`, { headers: { authorization: `Bearer ${token ?? ''}` } });
+      return res.ok ? (await createImageBitmap(await res.blob())).width : null;
+    }, eventId);
+    await expect.poll(() => row.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 10_000 }).toBe(thumbWidth ?? 768);
     await shot('event-list');
     await row.locator('a.event-link').click();
     const detail = page.getByTestId('event-detail');
     await detail.waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/events\/[0-9a-f-]{36}$/);
-    await expect.poll(() => detail.locator('.snapshot img').evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 10_000 }).toBe(768);
+    await expect.poll(() => detail.locator('.detail-media .snapshot img').evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 10_000 }).toBe(768);
     expect(await detail.locator('[data-testid="detection-boxes"] rect').count()).toBeGreaterThan(0);
     expect(await detail.textContent()).toContain('person-present');
     await shot('event-detail');
@@ -199,14 +206,14 @@ describe('viewer in a real browser', () => {
     await page.getByRole('navigation').getByRole('link', { name: '实时告警', exact: true }).click();
     await page.getByTestId('lang-switch').click();
     const nav = page.getByRole('navigation');
-    await expect.poll(() => nav.textContent()).toBe('SupervisionAlertsCamerasEventsCamera healthAdministration');
+    await expect.poll(() => nav.textContent()).toBe('SupervisionAlertsCamerasEventsFootageCamera healthAdministration');
     await page.getByRole('heading', { name: /Live alerts/ }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en-GB');
     const card = page.locator('[data-testid="alert-card"]', { hasText: 'Parking lot' }).first();
     expect(await card.textContent()).toContain('Person');
     await shot('alert-wall-en');
     await page.getByTestId('lang-switch').click();
-    await expect.poll(() => nav.textContent()).toBe('监管看板实时告警摄像机事件设备健康系统管理');
+    await expect.poll(() => nav.textContent()).toBe('监管看板实时告警摄像机事件录像回看设备健康系统管理');
   });
 
   it('returns to the login page when the cloud refuses both the token and its renewal', async () => {

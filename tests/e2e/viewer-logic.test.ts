@@ -49,9 +49,9 @@ describe('viewer logic', () => {
   it('gives each role its pages and home, and answers another role\'s page with "no access"', () => {
     const ids = (role: UserRole): string[] => pagesFor(PAGES, viewer(role)).map((p) => p.id);
     expect(ids('site')).toEqual(['my-site', 'events']);
-    expect(ids('operator')).toEqual(['alerts', 'cameras', 'events', 'health']);
-    expect(ids('regulator')).toEqual(['dashboard', 'alerts', 'cameras', 'events', 'health']);
-    expect(ids('admin')).toEqual(['dashboard', 'alerts', 'cameras', 'events', 'health', 'admin']);
+    expect(ids('operator')).toEqual(['alerts', 'cameras', 'events', 'footage', 'health']);
+    expect(ids('regulator')).toEqual(['dashboard', 'alerts', 'cameras', 'events', 'footage', 'health']);
+    expect(ids('admin')).toEqual(['dashboard', 'alerts', 'cameras', 'events', 'footage', 'health', 'admin']);
     const home = (role: UserRole): unknown => resolveRoute(PAGES, viewer(role), '/');
     expect(home('site')).toEqual({ kind: 'home', to: '/my-site' });
     expect(home('operator')).toEqual({ kind: 'home', to: '/alerts' });

@@ -6,12 +6,14 @@ import type { Socket } from 'socket.io-client';
 import { v7 as uuidv7 } from 'uuid';
 import { mediaDir } from '../../common/env.js';
 import { EVIDENCE_UPLOAD_PATH, type UserRole } from '../../protocol/index.js';
+import type { BuildAppOptions } from '../../cloud/src/app.js';
 import { CloudUnderTest, eventMessage, send, testCloudConfig } from './cloud-under-test.js';
 
 export const ADMIN_PASSWORD = 'scoped-fixture-admin-pw';
 export const EDGE_ID = 'edge-scope';
 export const EDGE_TOKEN = 'edge-scope-token-0123456789abcdef';
-const USER_PASSWORD = 'fixture-user-password';
+/** The password of every fixture user (`fixture-<role>`). */
+export const USER_PASSWORD = 'fixture-user-password';
 
 /** The two sides of every check: A is the scope of the non-admin users, B is someone else's. */
 export type Side = 'A' | 'B';
@@ -42,7 +44,7 @@ export interface ScopedFixture {
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** Builds the fixture: real cloud on an ephemeral port, real SQLite, real socket.io edge client. */
-export async function startScopedFixture(extra: Record<string, unknown> = {}): Promise<ScopedFixture> {
+export async function startScopedFixture(extra: Record<string, unknown> = {}, opts: BuildAppOptions = {}): Promise<ScopedFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ml-scope-'));
   // The fake edge answers no footage queries: time them out quickly.
   const config = testCloudConfig(path.join(dir, 'cloud'), ADMIN_PASSWORD, {
@@ -50,7 +52,7 @@ export async function startScopedFixture(extra: Record<string, unknown> = {}): P
     archive: { listTimeoutMs: 500, fetchTimeoutSeconds: 5 },
     ...extra,
   });
-  const cloud = await CloudUnderTest.start(config, ADMIN_PASSWORD);
+  const cloud = await CloudUnderTest.start(config, ADMIN_PASSWORD, opts);
   const must = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
     const res = await cloud.api<T>(method, url, body);
     if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(res.body)}`);

@@ -4,6 +4,7 @@ import { App } from './app.js';
 import './styles/base.css';
 import './styles/pages.css';
 import './styles/workflow-admin.css';
+import './styles/review.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

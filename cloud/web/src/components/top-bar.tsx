@@ -4,8 +4,9 @@ import { useI18n } from '../i18n/i18n.js';
 import { useLiveData } from '../live/live-data.js';
 import { Link, useLocation } from '../router/location.js';
 import type { PageDef } from '../router/pages.js';
+import { NoticeBell } from './notice-bell.js';
 
-/** Brand, the role's pages, the live connection, the user, the language switch and sign-out. */
+/** Brand, the role's pages, the notices, the live connection, the user, the language switch and sign-out. */
 export function TopBar({ pages, active }: { pages: readonly PageDef[]; active: string | null }): ReactNode {
   const { t, lang, setLang } = useI18n();
   const { session, logout } = useSession();
@@ -27,6 +28,7 @@ export function TopBar({ pages, active }: { pages: readonly PageDef[]; active: s
         ))}
       </nav>
       <div className="topbar-right">
+        <NoticeBell />
         <span className="conn" data-state={connection} role="status">
           <span className="dot" aria-hidden="true" />
           {t(`conn.${connection}`)}

@@ -1,9 +1,12 @@
+import { enReview, zhReview } from './messages-review.js';
+
 /**
  * Every string the viewer shows, in Simplified Chinese (the default) and English. `{name}` marks a
  * value filled in by `t(key, {name})`. Domain words follow what operators of 雪亮工程, 明厨亮灶 and
  * 智慧工地 platforms read on their checklists.
  */
 export const zh = {
+  ...zhReview,
   'app.brand': '明亮',
   'app.subtitle': '视频智能分析平台',
   'nav.alerts': '实时告警',
@@ -138,7 +141,7 @@ export const zh = {
   'events.detections': '检测目标',
   'events.track': '轨迹 {id}',
   'events.snapshot': '事件快照',
-  'events.notFound': '事件不存在',
+  'events.notFound': '事件不存在或无权访问',
 
   'health.title': '设备健康',
   'health.window': '统计区间',
@@ -249,7 +252,6 @@ export const zh = {
   'wf.detail.score': '评分 {score}',
   'wf.detail.level': '督办 {level} 级',
   'dashboard.title': '监管看板',
-  'dashboard.chartsLater': '违规排名与趋势图表将在统计接口上线后提供',
   'dashboard.overdue': '超期未办',
   'dashboard.overdueEmpty': '暂无超期事项',
   'dashboard.escalated': '督办事项',
@@ -337,6 +339,7 @@ export const zh = {
 export type MessageKey = keyof typeof zh;
 
 export const en: Record<MessageKey, string> = {
+  ...enReview,
   'app.brand': 'Mingliang',
   'app.subtitle': 'Video analytics',
   'nav.alerts': 'Alerts',
@@ -471,7 +474,7 @@ export const en: Record<MessageKey, string> = {
   'events.detections': 'Detections',
   'events.track': 'Track {id}',
   'events.snapshot': 'Event snapshot',
-  'events.notFound': 'No such event',
+  'events.notFound': 'No such event, or no access to it',
 
   'health.title': 'Camera health',
   'health.window': 'Period',
@@ -582,7 +585,6 @@ export const en: Record<MessageKey, string> = {
   'wf.detail.score': 'Score {score}',
   'wf.detail.level': 'Level {level}',
   'dashboard.title': 'Supervision dashboard',
-  'dashboard.chartsLater': 'Rankings and trends follow with the statistics API',
   'dashboard.overdue': 'Overdue',
   'dashboard.overdueEmpty': 'Nothing is overdue',
   'dashboard.escalated': 'Escalated (督办)',

@@ -2,26 +2,14 @@ import type { RuleName } from '../../../../protocol/edge-messages.js';
 import type { EventItem } from '../../../../protocol/rest.js';
 import type { I18n } from '../i18n/i18n.js';
 
-/**
- * Parts of an event the cloud stores but `EventItem` does not carry yet: the rule's bilingual name
- * and the clip. Read only when present and well-formed, so the viewer shows them as soon as the REST
- * item gains `name` and `clipUrl`, and nothing (rather than a guess) before.
- */
+/** The rule's bilingual name and the clip of an event (now part of `EventItem`). */
 export interface EventExtras {
   name: RuleName | null;
   clipUrl: string | null;
 }
 
-function isRuleName(v: unknown): v is RuleName {
-  return typeof v === 'object' && v !== null && typeof (v as RuleName).zh === 'string' && typeof (v as RuleName).en === 'string';
-}
-
 export function eventExtras(item: EventItem): EventExtras {
-  const loose = item as EventItem & { name?: unknown; clipUrl?: unknown };
-  return {
-    name: isRuleName(loose.name) ? loose.name : null,
-    clipUrl: typeof loose.clipUrl === 'string' && loose.clipUrl.startsWith('/api/') ? loose.clipUrl : null,
-  };
+  return { name: item.name, clipUrl: item.clipUrl };
 }
 
 /** The event's title: the rule's own name in the viewer's language, else the name of its type. */

@@ -2,7 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { io, type Socket } from 'socket.io-client';
 import type { CameraItem, CameraListResponse, EventItem, EventListResponse } from '../../../../protocol/rest.js';
 import type { CloudToViewerEvents, VIEWER_NAMESPACE, ViewerToCloudEvents } from '../../../../protocol/socket-events.js';
-import type { WorkflowUpdate } from '../../../../protocol/workflow.js';
+import type { NoticeItem, WorkflowUpdate } from '../../../../protocol/workflow.js';
 import { ApiError, type ApiClient, type Authenticator } from '../api/api-client.js';
 import { mergeAlerts } from './alert-list.js';
 
@@ -26,6 +26,10 @@ export interface LiveData {
   onPush: (listener: (item: EventItem, isNew: boolean) => void) => () => void;
   /** Called for every pushed workflow transition. @returns unsubscribe */
   onWorkflow: (listener: (update: WorkflowUpdate) => void) => () => void;
+  /** Called for every pushed notice (only those addressed to this user's scope arrive). @returns unsubscribe */
+  onNotice: (listener: (notice: NoticeItem) => void) => () => void;
+  /** Bumped on every (re)connect: what the socket may have missed meanwhile should be read again. */
+  connectCount: number;
 }
 
 /** Handshakes refused in a row, each after a renewal, before the session counts as over. */
@@ -47,6 +51,8 @@ export function LiveDataProvider({ api, auth, children }: { api: ApiClient; auth
   const [cursor, setCursor] = useState<string | null>(null);
   const listeners = useRef(new Set<(item: EventItem, isNew: boolean) => void>());
   const workflowListeners = useRef(new Set<(update: WorkflowUpdate) => void>());
+  const noticeListeners = useRef(new Set<(notice: NoticeItem) => void>());
+  const [connectCount, setConnectCount] = useState(0);
   const held = useRef(new Set<string>());
   const pagingStarted = useRef(false);
 
@@ -94,6 +100,7 @@ export function LiveDataProvider({ api, auth, children }: { api: ApiClient; auth
     socket.on('connect', () => {
       authFailures = 0;
       setConnection('live');
+      setConnectCount((n) => n + 1);
       void catchUp();
     });
     socket.on('disconnect', () => setConnection('down'));
@@ -120,6 +127,9 @@ export function LiveDataProvider({ api, auth, children }: { api: ApiClient; auth
     socket.on('camera', (item) => setCameras((m) => new Map(m).set(item.id, item)));
     socket.on('workflow', (update) => {
       for (const listener of workflowListeners.current) listener(update);
+    });
+    socket.on('notice', (notice) => {
+      for (const listener of noticeListeners.current) listener(notice);
     });
     return () => {
       closed = true;
@@ -149,9 +159,16 @@ export function LiveDataProvider({ api, auth, children }: { api: ApiClient; auth
     };
   }, []);
 
+  const onNotice = useCallback((listener: (notice: NoticeItem) => void) => {
+    noticeListeners.current.add(listener);
+    return () => {
+      noticeListeners.current.delete(listener);
+    };
+  }, []);
+
   const value = useMemo<LiveData>(
-    () => ({ connection, cameras, alerts, loadOlder, hasOlder: cursor !== null, onPush, onWorkflow }),
-    [connection, cameras, alerts, loadOlder, cursor, onPush, onWorkflow],
+    () => ({ connection, cameras, alerts, loadOlder, hasOlder: cursor !== null, onPush, onWorkflow, onNotice, connectCount }),
+    [connection, cameras, alerts, loadOlder, cursor, onPush, onWorkflow, onNotice, connectCount],
   );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }

@@ -1,4 +1,7 @@
 import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { ApiError } from '../api/api-client.js';
+import { errorText } from '../api/error-text.js';
+import { useApiGet } from '../api/use-api-get.js';
 import { CameraFocus } from '../components/camera-focus.js';
 import { CameraTile, type TileMode } from '../components/camera-tile.js';
 import type { LiveFailure } from '../components/live-player.js';
@@ -19,7 +22,8 @@ function parseLayout(v: string | null): Layout {
  * with its details. Layout, page and the enlarged camera live in the URL.
  */
 export default function CameraGridPage(): ReactNode {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const { cameras } = useLiveData();
   const { query, navigate, path } = useLocation();
   const layout = parseLayout(query.get('layout'));
@@ -36,6 +40,9 @@ export default function CameraGridPage(): ReactNode {
   const shown = list.slice((page - 1) * layout, page * layout);
   const focused = focusId === null ? undefined : cameras.get(focusId);
   const details = useCameraDetails(focused ? [focused] : shown);
+  // A camera in the URL that the live list does not hold: ask the cloud, which answers 404 for a
+  // camera out of this user's scope exactly as for one that does not exist.
+  const missing = useApiGet<unknown>(focusId !== null && !focused ? `/api/cameras/${encodeURIComponent(focusId)}` : null);
 
   const setQuery = useCallback(
     (changes: Record<string, string | null>) => {
@@ -98,7 +105,20 @@ export default function CameraGridPage(): ReactNode {
           </div>
         )}
       </div>
-      {focused ? (
+      {focusId !== null && !focused ? (
+        <div className="pad">
+          {missing.status === 'failed' ? (
+            <p className="error notice" data-testid="camera-not-found">
+              {missing.error instanceof ApiError && missing.error.status === 404 ? t('cameras.notFound') : errorText(missing.error, i18n)}
+            </p>
+          ) : (
+            <p className="muted">{t('common.loading')}</p>
+          )}
+          <button type="button" className="ghost" onClick={() => setQuery({ camera: null })}>
+            ← {t('common.back')}
+          </button>
+        </div>
+      ) : focused ? (
         <CameraFocus
           camera={focused}
           detail={details.get(focused.id)}

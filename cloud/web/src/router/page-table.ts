@@ -1,7 +1,7 @@
 import type { MessageKey } from '../i18n/messages.js';
 import type { PageAccess } from './page-access.js';
 
-export type PageId = 'my-site' | 'dashboard' | 'alerts' | 'cameras' | 'events' | 'health' | 'admin';
+export type PageId = 'my-site' | 'dashboard' | 'alerts' | 'cameras' | 'events' | 'footage' | 'health' | 'admin';
 
 /** A page's id, navigation label and who may see it (see {@link PageAccess}). */
 export interface PageEntry extends PageAccess {
@@ -19,6 +19,7 @@ export const PAGE_TABLE: readonly PageEntry[] = [
   { id: 'alerts', path: '/alerts', nav: 'nav.alerts', permissions: ['events.read'], roles: ['admin', 'operator', 'regulator'] },
   { id: 'cameras', path: '/cameras', nav: 'nav.cameras', permissions: ['live.view'], roles: ['admin', 'operator', 'regulator'] },
   { id: 'events', path: '/events', nav: 'nav.events', permissions: ['events.read'] },
+  { id: 'footage', path: '/footage', nav: 'nav.footage', permissions: ['footage.review'], roles: ['admin', 'operator', 'regulator'] },
   { id: 'health', path: '/health', nav: 'nav.health', permissions: ['stats.read', 'directory.read'], roles: ['admin', 'operator', 'regulator'] },
   { id: 'admin', path: '/admin', nav: 'nav.admin', permissions: ['admin'] },
 ];

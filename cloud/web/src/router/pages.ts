@@ -19,6 +19,7 @@ const COMPONENTS: Readonly<Record<PageId, PageDef['component']>> = {
   alerts: lazy(() => import('../pages/alert-wall-page.js')),
   cameras: lazy(() => import('../pages/camera-grid-page.js')),
   events: lazy(() => import('../pages/event-review-page.js')),
+  footage: lazy(() => import('../pages/footage-page.js')),
   health: lazy(() => import('../pages/camera-health-page.js')),
   admin: lazy(() => import('../pages/admin-page.js')),
 };

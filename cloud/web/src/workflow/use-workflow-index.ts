@@ -3,7 +3,7 @@ import type { WorkflowDetail, WorkflowItem } from '../../../../protocol/workflow
 import { ApiError } from '../api/api-client.js';
 import { useSession } from '../api/session-context.js';
 import { useLiveData } from '../live/live-data.js';
-import { workflowListPath, type WorkflowListResponse } from './workflow-api.js';
+import { workflowListPath, type WorkflowFilter, type WorkflowListResponse } from './workflow-api.js';
 import { actionPath, mergeWorkflow, workflowItemOf, workflowPath } from './workflow-logic.js';
 
 /** A list reload after new events arrive waits this long, so a burst of alerts costs one request. */
@@ -24,7 +24,7 @@ export interface WorkflowIndex {
  * transition, a reload shortly after new events (their items are created on discovery) and once a
  * minute.
  */
-export function useWorkflowIndex(filter: { state?: string; overdue?: boolean } = {}): WorkflowIndex {
+export function useWorkflowIndex(filter: WorkflowFilter = {}): WorkflowIndex {
   const { api } = useSession();
   const { onPush, onWorkflow } = useLiveData();
   const [items, setItems] = useState<ReadonlyMap<string, WorkflowItem>>(new Map());

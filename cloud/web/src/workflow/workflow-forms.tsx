@@ -93,19 +93,21 @@ function AcceptForm({ eventId, onDone }: FormProps): ReactNode {
   );
 }
 
-/** Orgs and users to dispatch to, when this user may list them (administrators); else ids by hand. */
+/**
+ * Orgs and users to dispatch to: every user reads the orgs of its scope; only administrators may list
+ * users (others name a user by id).
+ */
 function useDispatchTargets(): { orgs: OrgItem[] | null; users: UserItem[] | null } {
   const { api, can } = useSession();
   const [orgs, setOrgs] = useState<OrgItem[] | null>(null);
   const [users, setUsers] = useState<UserItem[] | null>(null);
-  const mayList = can('admin');
+  const mayListUsers = can('admin');
   useEffect(() => {
-    if (!mayList) return;
     const abort = new AbortController();
     api.get<OrgListResponse>('/api/orgs', abort.signal).then((r) => setOrgs(r.items), () => setOrgs(null));
-    api.get<UserListResponse>('/api/users', abort.signal).then((r) => setUsers(r.items.filter((u) => !u.disabled)), () => setUsers(null));
+    if (mayListUsers) api.get<UserListResponse>('/api/users', abort.signal).then((r) => setUsers(r.items.filter((u) => !u.disabled)), () => setUsers(null));
     return () => abort.abort();
-  }, [api, mayList]);
+  }, [api, mayListUsers]);
   return { orgs, users };
 }
 

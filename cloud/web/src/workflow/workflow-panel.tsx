@@ -8,26 +8,21 @@ import { WorkflowBadge } from '../components/badges.js';
 import { useI18n } from '../i18n/i18n.js';
 import { useLiveData } from '../live/live-data.js';
 import { WorkflowActions } from './workflow-forms.js';
-import { formsFor, workflowPath } from './workflow-logic.js';
+import { formsFor, isFinal, workflowPath } from './workflow-logic.js';
 import { WorkflowTimeline } from './workflow-timeline.js';
 
-/**
- * Org names by id, for users who may list orgs (administrators); others see `#id` until the cloud
- * offers a scoped directory of names.
- */
+/** Org names by id: `GET /api/orgs` lists the orgs in the caller's scope (others stay `#id`). */
 function useOrgNames(): (id: number) => string {
-  const { api, can } = useSession();
-  const mayList = can('admin');
+  const { api } = useSession();
   const [names, setNames] = useState<ReadonlyMap<number, string>>(new Map());
   useEffect(() => {
-    if (!mayList) return;
     const abort = new AbortController();
     api.get<OrgListResponse>('/api/orgs', abort.signal).then(
       (r) => setNames(new Map(r.items.map((o) => [o.id, o.name]))),
       () => undefined, // Names are a nicety: ids stay readable.
     );
     return () => abort.abort();
-  }, [api, mayList]);
+  }, [api]);
   return useCallback((id: number) => names.get(id) ?? `#${id}`, [names]);
 }
 
@@ -77,7 +72,7 @@ export function WorkflowPanel({ eventId }: { eventId: string }): ReactNode {
           <dd>
             <WorkflowBadge item={item} now={Date.now()} />
           </dd>
-          {item.deadlineAt !== null && (
+          {item.deadlineAt !== null && !isFinal(item.state) && (
             <>
               <dt>{t('wf.field.deadline')}</dt>
               <dd>{time(item.deadlineAt)}</dd>

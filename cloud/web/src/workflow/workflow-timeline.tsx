@@ -28,9 +28,11 @@ function EntryDetail({ detail, orgName }: { detail: TimelineEntry['detail']; org
   const parts: string[] = [];
   const num = (k: string): number | null => (typeof detail[k] === 'number' ? (detail[k] as number) : null);
   const str = (k: string): string | null => (typeof detail[k] === 'string' ? (detail[k] as string) : null);
-  const orgId = num('orgId');
+  // Dispatch names the assignee (assigneeOrgId/UserId), an escalation the org it went up to (toOrgId).
+  const orgId = num('orgId') ?? num('assigneeOrgId') ?? num('toOrgId');
+  const userId = num('userId') ?? num('assigneeUserId');
   const org = str('orgName') ?? (orgId !== null ? orgName(orgId) : null);
-  const user = str('username') ?? (num('userId') !== null ? `#${num('userId')}` : null);
+  const user = str('username') ?? (userId !== null ? `#${userId}` : null);
   if (org !== null) parts.push(t('wf.detail.org', { org }));
   if (user !== null) parts.push(t('wf.detail.user', { user }));
   const deadline = num('deadlineAt');
