@@ -306,6 +306,40 @@ describe('live view: RTSP camera → edge relay → media child → HTTP-FLV vie
     expect(watcher?.stats.error).toBeUndefined();
   });
 
+  it("lets a site user watch its own site's camera and gives it nothing for another site's", async () => {
+    const admin = { authorization: `Bearer ${userToken}`, 'content-type': 'application/json' };
+    const post = async (url: string, body: unknown, headers: Record<string, string> = admin) => {
+      const res = await fetch(`${base}${url}`, { method: url.includes('/directory') ? 'PUT' : 'POST', headers, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const city = await post('/api/orgs', { name: '直播市', kind: 'city' });
+    const siteA = await post('/api/sites', { orgId: city.body.id, name: '甲食堂', kind: 'school_canteen' });
+    const siteB = await post('/api/sites', { orgId: city.body.id, name: '乙餐厅', kind: 'restaurant' });
+    expect((await post('/api/cameras/cam-1/directory', { name: '甲 操作间', siteId: siteA.body.id })).status).toBe(201);
+    expect((await post('/api/cameras/cam-2/directory', { name: '乙 后厨', siteId: siteB.body.id })).status).toBe(201);
+    expect((await post('/api/users', { username: 'live-site-a', password: 'live-site-a-password', role: 'site', siteId: siteA.body.id })).status).toBe(201);
+    const login = await post('/api/auth/login', { username: 'live-site-a', password: 'live-site-a-password' }, { 'content-type': 'application/json' });
+    const siteHeaders = { authorization: `Bearer ${String(login.body.token)}` };
+
+    const other = await fetch(`${base}${LIVE_PATH}/cam-2`, { method: 'POST', headers: siteHeaders });
+    expect(other.status).toBe(404);
+    expect(((await other.json()) as ErrorReply).error.code).toBe('NOT_FOUND');
+    // Nothing was started for the refused request.
+    expect(relay.status().some((r) => r.cameraId === 'cam-2')).toBe(false);
+
+    const own = await fetch(`${base}${LIVE_PATH}/cam-1`, { method: 'POST', headers: siteHeaders });
+    expect(own.status).toBe(200);
+    const view = (await own.json()) as LiveViewResponse;
+    const read = await firstKeyframe(readHttpFlv(view.url, undefined, () => performance.now()), 5000);
+    expect(read.stats.header).toBe(true);
+    read.close();
+    // The view is in the audit log under the site user's name.
+    await waitFor('the live.start audit record', () => {
+      const rows = app.mingliang.repos.audit.query({ action: 'live.start', limit: 50 });
+      return rows.some((r) => r.username === 'live-site-a' && r.targetId === 'cam-1') ? true : undefined;
+    }, 5000, 50);
+  });
+
   it('refuses users without a token, unknown cameras, and answers 503 for a camera that cannot be pushed', async () => {
     const anonymous = await fetch(`${base}${LIVE_PATH}/cam-1`, { method: 'POST' });
     expect(anonymous.status).toBe(401);
@@ -335,7 +369,9 @@ describe('live view: RTSP camera → edge relay → media child → HTTP-FLV vie
     const views = app.live.views.listByCamera('cam-1');
     expect(views.length).toBeGreaterThanOrEqual(3);
     for (const v of views) {
-      expect(v).toMatchObject({ cameraId: 'cam-1', userId: 1, username: 'admin', endReason: 'closed' });
+      expect(v).toMatchObject({ cameraId: 'cam-1', endReason: 'closed' });
+      // The admin's views, and the one of the site user of cam-1's site.
+      expect(['admin', 'live-site-a']).toContain(v.username);
       expect(v.endedAt).not.toBeNull();
       expect(v.durationMs).toBeGreaterThanOrEqual(0);
     }
