@@ -1,3 +1,5 @@
+import { enRules, zhRules } from './rules-messages.js';
+
 /**
  * Every string the viewer shows, in Simplified Chinese (the default) and English. `{name}` marks a
  * value filled in by `t(key, {name})`. Domain words follow what operators of 雪亮工程, 明厨亮灶 and
@@ -314,6 +316,7 @@ export const zh = {
   'admin.dir.compliant': '合规',
   'admin.dir.noRecord': '未编目',
   'admin.dir.assign': '编目',
+  ...zhRules,
   'audit.from': '起',
   'audit.to': '止',
   'audit.user': '用户',
@@ -647,6 +650,7 @@ export const en: Record<MessageKey, string> = {
   'admin.dir.compliant': 'Compliant',
   'admin.dir.noRecord': 'Not in directory',
   'admin.dir.assign': 'Assign',
+  ...enRules,
   'audit.from': 'From',
   'audit.to': 'To',
   'audit.user': 'User',
