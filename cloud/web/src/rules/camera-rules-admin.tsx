@@ -5,7 +5,6 @@ import type { Scene } from '../../../../protocol/rule-config.js';
 import { ApiError } from '../api/api-client.js';
 import { errorText } from '../api/error-text.js';
 import { useSession } from '../api/session-context.js';
-import { useBlobUrl } from '../api/use-blob-url.js';
 import { useI18n } from '../i18n/i18n.js';
 import { useLiveData } from '../live/live-data.js';
 import { useLocation } from '../router/location.js';
@@ -29,6 +28,7 @@ import {
   type RuleSetDraft,
 } from './rule-set-draft.js';
 import { RulesCanvas, type DrawMode, type Selection } from './rules-canvas.js';
+import { useCameraSnapshot } from './use-camera-snapshot.js';
 
 /** How often the page asks whether the edge runs the saved revision (and is online). */
 const STATE_POLL_MS = 4000;
@@ -98,7 +98,7 @@ export function CameraRulesAdmin(): ReactNode {
   const [busy, setBusy] = useState(false);
   const [snapVersion, setSnapVersion] = useState(0);
   const [addType, setAddType] = useState<(typeof RULE_TYPES)[number]>('intrusion');
-  const snapshot = useBlobUrl(cameraId === null ? null : `/api/cameras/${encodeURIComponent(cameraId)}/snapshot`, snapVersion);
+  const snapshot = useCameraSnapshot(cameraId, snapVersion);
 
   // Another camera: start over.
   useEffect(() => {
@@ -223,7 +223,8 @@ export function CameraRulesAdmin(): ReactNode {
       <div className="rules-grid">
         <div className="rules-main">
           <RulesCanvas
-            imageUrl={snapshot.status === 'ready' ? snapshot.url : null}
+            imageUrl={snapshot.status === 'loading' ? null : snapshot.url}
+            emptyText={snapshot.status === 'loading' ? t('common.loading') : t('rules.noSnapshot')}
             draft={draft}
             mode={mode}
             selection={selection}
@@ -318,6 +319,12 @@ export function CameraRulesAdmin(): ReactNode {
                 ))}
               </select>
             </label>
+            {state?.classes && state.classes.length > 0 && (
+              // The labels rules may ask for; a rule asking for another is refused on save.
+              <p className="muted small rules-classes" data-testid="rules-classes">
+                {t('rules.classesHint', { list: state.classes.join(', ') })}
+              </p>
+            )}
             <Problems problems={general} />
             {draft.rules.length === 0 && <p className="muted small">{t('rules.noRules')}</p>}
             {draft.rules.map((r, i) => (
@@ -326,7 +333,6 @@ export function CameraRulesAdmin(): ReactNode {
                 rule={r}
                 index={i}
                 draft={draft}
-                classes={state?.classes ?? null}
                 problems={problems}
                 onField={(key, value) => edit(setRuleField(draft, i, key, value))}
                 onReplace={(rule) => edit(replaceRule(draft, i, rule))}

@@ -43,8 +43,6 @@ export interface RuleEditorProps {
   rule: RuleDraft;
   index: number;
   draft: RuleSetDraft;
-  /** Labels the camera's models detect, when its edge reported them. */
-  classes: readonly string[] | null;
   problems: readonly RuleSetProblem[];
   onField: (key: string, value: unknown) => void;
   onReplace: (rule: RuleDraft) => void;
@@ -56,9 +54,8 @@ export interface RuleEditorProps {
  * for every other key. A field left empty takes the schema's default in the cloud. Problems the cloud
  * named are shown under the field at their key path; the rest at the foot of the card.
  */
-export function RuleEditor({ rule, index, draft, classes, problems, onField, onReplace, onRemove }: RuleEditorProps): ReactNode {
-  const i18n = useI18n();
-  const { t, tKnown } = i18n;
+export function RuleEditor({ rule, index, draft, problems, onField, onReplace, onRemove }: RuleEditorProps): ReactNode {
+  const { t, tKnown } = useI18n();
   const [json, setJson] = useState<string | null>(null);
   const [jsonError, setJsonError] = useState<string | null>(null);
   const base = `rules[${index}]`;
@@ -177,9 +174,6 @@ export function RuleEditor({ rule, index, draft, classes, problems, onField, onR
       </div>
       <Problems problems={at('id')} base={`${base}.`} />
       <div className="form-grid rules-fields">{fields.map(field)}</div>
-      {classes !== null && classes.length > 0 && fields.some((f) => LABEL_LIST_FIELDS.has(f)) && (
-        <p className="muted small rules-classes">{t('rules.classesHint', { list: classes.slice(0, 24).join(', ') + (classes.length > 24 ? ' …' : '') })}</p>
-      )}
       {json !== null && (
         <div className="rules-json">
           <textarea rows={Math.min(18, json.split('\n').length + 1)} value={json} onChange={(e) => setJson(e.target.value)} spellCheck={false} className="mono" data-testid="rule-json" />

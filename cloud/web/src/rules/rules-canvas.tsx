@@ -20,6 +20,8 @@ type Drag = { kind: 'zone'; index: number; point: number } | { kind: 'line'; ind
 
 export interface RulesCanvasProps {
   imageUrl: string | null;
+  /** Shown in place of the picture while there is none. */
+  emptyText: string;
   draft: RuleSetDraft;
   mode: DrawMode;
   selection: Selection;
@@ -41,7 +43,7 @@ export interface RulesCanvasProps {
  * width), while the rule set stays in normalised coordinates.
  */
 export function RulesCanvas(props: RulesCanvasProps): ReactNode {
-  const { imageUrl, draft, mode, selection, badZones, badLines, onChange, onSelect, onZoneDrawn, onLineDrawn, onCancelDraw } = props;
+  const { imageUrl, emptyText, draft, mode, selection, badZones, badLines, onChange, onSelect, onZoneDrawn, onLineDrawn, onCancelDraw } = props;
   const { t } = useI18n();
   const box = useRef<HTMLDivElement>(null);
   const svg = useRef<SVGSVGElement>(null);
@@ -150,7 +152,7 @@ export function RulesCanvas(props: RulesCanvasProps): ReactNode {
 
   return (
     <div className={`rules-canvas mode-${mode}`} ref={box} data-testid="rules-canvas">
-      {imageUrl ? <img src={imageUrl} alt={t('rules.snapshot')} draggable={false} data-testid="rules-snapshot" /> : <div className="rules-canvas-empty">{t('rules.noSnapshot')}</div>}
+      {imageUrl ? <img src={imageUrl} alt={t('rules.snapshot')} draggable={false} data-testid="rules-snapshot" /> : <div className="rules-canvas-empty">{emptyText}</div>}
       {w > 0 && h > 0 && (
         <svg
           ref={svg}
