@@ -5,7 +5,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../common/env.js';
-import { parseEdgeConfig } from '../../edge/src/config.js';
+import { parseEdgeConfig, type EdgeConfig } from '../../edge/src/config.js';
 import { startEdgeNode, type EdgeNode } from '../../edge/src/edge-node.js';
 import type { CameraRulesResponse, EventListResponse } from '../../protocol/index.js';
 import { startCameraSimulator, type CameraSimulator } from '../../streams/simulator.js';
@@ -48,6 +48,7 @@ describe.skipIf(!available)('camera zones drawn in the viewer, used by a real ed
   let sim: CameraSimulator;
   let cloud: CloudUnderTest;
   let edge: EdgeNode | undefined;
+  let edgeConfig: EdgeConfig;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -80,7 +81,7 @@ describe.skipIf(!available)('camera zones drawn in the viewer, used by a real ed
     ]);
     sim = camSim;
     cloud = await CloudUnderTest.start(testCloudConfig(path.join(tmp.dir, 'cloud'), ADMIN_PW, { edges: [{ id: EDGE_ID, token }] }), ADMIN_PW, { webRoot });
-    const edgeConfig = parseEdgeConfig(
+    edgeConfig = parseEdgeConfig(
       {
         edgeId: EDGE_ID,
         dataDir: path.join(tmp.dir, 'edge'),
@@ -284,4 +285,38 @@ describe.skipIf(!available)('camera zones drawn in the viewer, used by a real ed
     await page.getByRole('button', { name: '保存并下发' }).waitFor();
     expect(pageErrors).toEqual([]);
   });
+
+  it('saves while the edge is away as pending, and shows the revision applied once the edge is back', async () => {
+    await edge?.stop();
+    edge = undefined;
+    const online = page.getByTestId('rules-edge-online');
+    await expect.poll(() => online.textContent(), { timeout: 30_000 }).toBe('离线');
+    // No current picture without the edge: the cloud's reason is shown, the last picture kept.
+    await page.getByTestId('rules-refresh').click();
+    await expect.poll(() => page.getByTestId('snapshot-error').textContent(), { timeout: 15_000 }).toContain('offline');
+    expect(await page.getByTestId('rules-snapshot').count()).toBe(1);
+
+    // Take out the refused zone and tighten the rule: revision 2, stored for the edge.
+    await page.locator('[data-testid="zone-card"][data-zone-id="zone-2"]').getByTestId('zone-delete').click();
+    await page.locator('[data-testid="rule-card"][data-rule-id="intrusion-1"]').getByTestId('rule-minScore').fill('0.45');
+    await page.getByTestId('rules-save').click();
+    const result = page.getByTestId('rules-result');
+    await expect.poll(() => result.getAttribute('data-kind'), { timeout: 30_000 }).toBe('pending');
+    expect(await result.textContent()).toBe('已保存第 2 版；边缘节点离线，上线后自动下发');
+    const applied = page.getByTestId('rules-applied');
+    expect(await applied.getAttribute('data-revision')).toBe('1');
+    expect(await applied.getAttribute('data-in-sync')).toBe('false');
+    expect(await page.getByTestId('rules-desired').getAttribute('data-revision')).toBe('2');
+    await shot('rules-pending');
+
+    // The edge comes back, gets revision 2, and the page (polling) shows it running.
+    edge = await startEdgeNode(edgeConfig, testLogger('edge'));
+    await expect.poll(() => applied.getAttribute('data-revision'), { timeout: 60_000 }).toBe('2');
+    expect(await applied.getAttribute('data-in-sync')).toBe('true');
+    await expect.poll(() => online.textContent(), { timeout: 30_000 }).toBe('在线');
+    expect(edge.rulesSync.revisionOf(CAMERA)).toBe(2);
+    expect(edge.pipeline.cameraRules(CAMERA)?.rules.rules.find((r) => r.id === 'intrusion-1')).toMatchObject({ minScore: 0.45 });
+    await shot('rules-back-online');
+    expect(pageErrors).toEqual([]);
+  }, 150_000);
 });
