@@ -1,4 +1,5 @@
 import { enReview, zhReview } from './messages-review.js';
+import { enRules, zhRules } from './rules-messages.js';
 
 /**
  * Every string the viewer shows, in Simplified Chinese (the default) and English. `{name}` marks a
@@ -316,6 +317,7 @@ export const zh = {
   'admin.dir.compliant': '合规',
   'admin.dir.noRecord': '未编目',
   'admin.dir.assign': '编目',
+  ...zhRules,
   'audit.from': '起',
   'audit.to': '止',
   'audit.user': '用户',
@@ -649,6 +651,7 @@ export const en: Record<MessageKey, string> = {
   'admin.dir.compliant': 'Compliant',
   'admin.dir.noRecord': 'Not in directory',
   'admin.dir.assign': 'Assign',
+  ...enRules,
   'audit.from': 'From',
   'audit.to': 'To',
   'audit.user': 'User',

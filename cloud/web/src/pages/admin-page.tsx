@@ -9,16 +9,18 @@ import { useI18n } from '../i18n/i18n.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { Link } from '../router/location.js';
 import type { PageProps } from '../router/pages.js';
+import { CameraRulesAdmin } from '../rules/camera-rules-admin.js';
 
 const TABS: readonly { id: string; label: MessageKey; component: () => ReactNode; audit?: true }[] = [
   { id: 'users', label: 'admin.tab.users', component: UsersAdmin },
   { id: 'orgs', label: 'admin.tab.orgs', component: OrgsAdmin },
   { id: 'sites', label: 'admin.tab.sites', component: SitesAdmin },
   { id: 'cameras', label: 'admin.tab.cameras', component: DirectoryAdmin },
+  { id: 'rules', label: 'admin.tab.rules', component: CameraRulesAdmin },
   { id: 'audit', label: 'admin.tab.audit', component: AuditAdmin, audit: true },
 ];
 
-/** 系统管理 (administrators): users, the org tree, sites, the camera directory and the audit log. */
+/** 系统管理 (administrators): users, the org tree, sites, the camera directory, camera rules and the audit log. */
 export default function AdminPage({ rest }: PageProps): ReactNode {
   const { t } = useI18n();
   const { can } = useSession();
