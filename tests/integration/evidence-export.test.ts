@@ -134,15 +134,12 @@ describe.skipIf(!HAVE_FOOTAGE)('evidence export: events with real clips and a re
     expect(await send(otherEdge, 'event', eventMessage({ id: foreignEventId, seq: 1, phase: 'start', cameraId: 'far', edgeId: OTHER_EDGE }))).toEqual({ ok: true });
     await waitFor('the edge outbox to drain', () => (edge.outbox.size() === 0 ? true : undefined), 60_000, 100);
 
-    // A workflow timeline for the first event (the export copies it as it is; the second has none).
+    // A workflow step on the first event through the real route (the export copies the timeline; the
+    // second event has only its discovery).
     const first = events[0];
     if (!first) throw new Error('no event');
-    cloud.app.db
-      .prepare("INSERT INTO workflow_items (event_id, state, camera_id, event_type, severity, discovered_at, updated_at) VALUES (?, 'accepted', 'lot', 'helmet', 1, ?, ?)")
-      .run(first.id, Date.now(), Date.now());
-    cloud.app.db
-      .prepare("INSERT INTO workflow_transitions (event_id, action, from_state, to_state, at, username, role, note) VALUES (?, 'accept', 'new', 'accepted', ?, 'op', 'operator', '受理')")
-      .run(first.id, Date.now());
+    const accepted = await cloud.api('POST', `/api/events/${first.id}/workflow/accept`, { note: '受理' });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
   }, 180_000);
 
   afterAll(async () => {
@@ -197,8 +194,8 @@ describe.skipIf(!HAVE_FOOTAGE)('evidence export: events with real clips and a re
       };
       expect(meta.event).toMatchObject({ id: e.id, cameraId: 'lot', phase: 'end' });
       expect(meta.clip.sha256).toBe(e.clipSha);
-      if (e === events[0]) expect(meta.workflow).toMatchObject({ state: 'accepted', timeline: [{ action: 'accept', note: '受理' }] });
-      else expect(meta.workflow).toEqual({ state: null, timeline: [] });
+      if (e === events[0]) expect(meta.workflow).toMatchObject({ state: 'accepted', timeline: [{ action: 'discover' }, { action: 'accept', note: '受理' }] });
+      else expect(meta.workflow).toMatchObject({ state: 'new', timeline: [{ action: 'discover' }] });
     }
     const clipFile = path.join(tmp.dir, 'clip0.mp4');
     writeFileSync(clipFile, entries.get(`events/${events[0]?.id}/clip.mp4`) ?? Buffer.alloc(0));
