@@ -44,7 +44,7 @@ export interface CameraCaptureOptions extends Omit<CaptureArgsOptions, 'input' |
   readonly termGraceMs?: number;
   /**
    * How frames travel from ffmpeg: `fifo` (a named pipe read straight into frame buffers; the default,
-   * about half the edge's CPU per frame of `stdout`) or `stdout`. Without a working `mkfifo`, `fifo`
+   * measured here at about half of Node's CPU per frame of `stdout`) or `stdout`. Without a working `mkfifo`, `fifo`
    * falls back to `stdout`.
    */
   readonly transport?: 'fifo' | 'stdout';
@@ -205,7 +205,7 @@ export class CameraCapture implements Capture {
     // fire before it exists.
     const onFrame = (data: Buffer) => this.onFrame(run, data);
     // Opened before ffmpeg starts: its open of the FIFO for writing then never waits for a reader.
-    const fifoReader = this.fifo?.openReader(this.frameBytes, onFrame);
+    const fifoReader = this.openFifoReader(onFrame);
     const reader = fifoReader === undefined ? new FrameReader(this.frameBytes, onFrame) : undefined;
     const output = this.fifo !== undefined && fifoReader !== undefined ? this.fifo.path : undefined;
     const proc = FfmpegProcess.spawn({
@@ -236,6 +236,20 @@ export class CameraCapture implements Capture {
     this.setStatus('connecting', undefined);
     this.armWatchdog(run, this.stallTimeoutMs);
     void proc.exited.then((exit) => this.onExit(run, exit));
+  }
+
+  /** The FIFO's read end for a new run; undefined (frames then come from stdout) without a usable FIFO. */
+  private openFifoReader(onFrame: (data: Buffer) => void): FifoFrameReader | undefined {
+    if (this.fifo === undefined) return undefined;
+    try {
+      return this.fifo.openReader(this.frameBytes, onFrame);
+    } catch (err) {
+      // E.g. a temp-dir cleaner removed the FIFO: this camera keeps running on stdout from now on.
+      this.log.warn({ err }, 'cannot open the frame FIFO: reading frames from ffmpeg stdout');
+      void this.fifo.remove().catch(() => undefined); // best effort: it may already be gone
+      this.fifo = undefined;
+      return undefined;
+    }
   }
 
   private onFrame(run: Run, data: Buffer): void {
