@@ -95,6 +95,14 @@ describe('buildCaptureArgs', () => {
     expect(valueOf(nativeRate, '-vf')).toBe('scale=384:216:flags=bilinear');
   });
 
+  it('writes each frame in one write, to stdout or to a FIFO path given with -y', () => {
+    const toStdout = buildCaptureArgs({ input: RTSP, width: 64, height: 64 });
+    expect(valueOf(toStdout, '-avioflags')).toBe('direct');
+    expect(toStdout).not.toContain('-y');
+    const toFifo = buildCaptureArgs({ input: RTSP, width: 64, height: 64, output: '/tmp/x/frames.rgb' });
+    expect(toFifo.slice(-5)).toEqual(['rawvideo', '-avioflags', 'direct', '-y', '/tmp/x/frames.rgb']);
+  });
+
   it('passes hwaccel through only when set, before the input', () => {
     expect(buildCaptureArgs({ input: RTSP, width: 64, height: 64 })).not.toContain('-hwaccel');
     const args = buildCaptureArgs({ input: RTSP, width: 64, height: 64, hwaccel: 'vaapi' });

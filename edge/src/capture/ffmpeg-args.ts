@@ -42,6 +42,8 @@ export interface CaptureArgsOptions {
   readonly hwaccel?: string;
   /** Extra input options placed just before `-i` (an escape hatch for camera quirks). Default none. */
   readonly extraInputArgs?: readonly string[];
+  /** Where the frames go: `pipe:1` (stdout, the default) or a path, e.g. a FIFO (written with `-y`). */
+  readonly output?: string;
 }
 
 /** Defaults of {@link CaptureArgsOptions}, exported so configuration docs and tests share them. */
@@ -72,7 +74,7 @@ export function rgb24FrameBytes(width: number, height: number): number {
 
 /**
  * The ffmpeg argument vector (without the program name) that decodes the first video stream of
- * `opts.input` and writes packed RGB24 frames of `width`×`height` to stdout. Pure: no I/O, no clock,
+ * `opts.input` and writes packed RGB24 frames of `width`×`height` to stdout (or to `opts.output`). Pure: no I/O, no clock,
  * so every camera quirk can be covered by unit tests without ffmpeg.
  *
  * The result contains the input URL verbatim, credentials included: log it only through
@@ -133,7 +135,14 @@ export function buildCaptureArgs(opts: CaptureArgsOptions): string[] {
   // passthrough: the muxer stage must not add or drop frames by its own guess of the rate (without
   // an fps filter it would, for wall-clock timestamps). The fps filter itself fills an input gap with
   // copies only once input resumes, so a stall still shows as no output.
-  args.push('-fps_mode', 'passthrough', '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
+  args.push('-fps_mode', 'passthrough', '-pix_fmt', 'rgb24', '-f', 'rawvideo');
+  // direct: each frame leaves in one write() instead of 32 KiB buffer flushes, so the reader wakes up
+  // fewer times per frame.
+  args.push('-avioflags', 'direct');
+  const output = opts.output ?? 'pipe:1';
+  // A FIFO exists before ffmpeg opens it: without -y ffmpeg would ask on stdin whether to overwrite it.
+  if (output !== 'pipe:1') args.push('-y');
+  args.push(output);
   return args;
 }
 
