@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../common/env.js';
-import { parseEdgeConfig, type EdgeConfig } from '../../edge/src/config.js';
+import type { EdgeConfig } from '../../edge/src/config.js';
 import { startEdgeNode, type EdgeNode } from '../../edge/src/edge-node.js';
 import type { CameraRulesResponse, EventListResponse } from '../../protocol/index.js';
 import { startCameraSimulator, type CameraSimulator } from '../../streams/simulator.js';
 import { launchBrowser } from '../support/browser.js';
 import { CloudUnderTest, testCloudConfig } from '../support/cloud-under-test.js';
-import { tempDir, testLogger, testMediaDir, testModelsDir, waitFor } from '../support/harness.js';
+import { tempDir, testLogger, waitFor } from '../support/harness.js';
+import { WALKWAY, WALKWAY_CAMERA, WALKWAY_CLIP, walkwayAvailable, walkwayEdgeConfig } from '../support/walkway-edge.js';
 
 /**
  * Zones drawn in the viewer are saved and used by the edge, every part real: the GStreamer RTSP
@@ -20,27 +21,12 @@ import { tempDir, testLogger, testMediaDir, testModelsDir, waitFor } from '../su
  * zone by clicking on the camera's current picture, adds an intrusion rule on it and saves; the edge
  * applies the revision and events of that rule in that zone reach the cloud.
  */
-const CLIP = 'videos/public-pets2009-s2l1-vtest-480p.mp4';
-const CAMERA = 'walkway';
+const CLIP = WALKWAY_CLIP;
+const CAMERA = WALKWAY_CAMERA;
 const EDGE_ID = 'edge-zones';
 const ADMIN_PW = 'zones-admin-pw';
 const SHOTS = path.join(repoRoot, 'test-artifacts', 'viewer-zones');
-const available = existsSync(path.join(testMediaDir(), CLIP)) && existsSync(path.join(testModelsDir(), 'coco-yolox-nano'));
-
-// The stretch of walkway people cross all the time (see tests/integration/camera-rules.test.ts), and
-// the top-left corner where nobody walks, which the edge's config file watches.
-const WALKWAY: [number, number][] = [
-  [0.3, 0.36],
-  [0.78, 0.36],
-  [0.78, 0.6],
-  [0.3, 0.6],
-];
-const CORNER = [
-  [0.0, 0.0],
-  [0.1, 0.0],
-  [0.1, 0.1],
-  [0.0, 0.1],
-];
+const available = walkwayAvailable();
 
 describe.skipIf(!available)('camera zones drawn in the viewer, used by a real edge', () => {
   const tmp = tempDir('viewer-zones');
@@ -81,30 +67,16 @@ describe.skipIf(!available)('camera zones drawn in the viewer, used by a real ed
     ]);
     sim = camSim;
     cloud = await CloudUnderTest.start(testCloudConfig(path.join(tmp.dir, 'cloud'), ADMIN_PW, { edges: [{ id: EDGE_ID, token }] }), ADMIN_PW, { webRoot });
-    edgeConfig = parseEdgeConfig(
-      {
-        edgeId: EDGE_ID,
-        dataDir: path.join(tmp.dir, 'edge'),
-        cloud: { url: cloud.base, token, heartbeatIntervalMs: 1000 },
-        models: { dir: testModelsDir(), intraOpThreads: 2 },
-        cameras: [
-          {
-            id: CAMERA,
-            name: 'PETS walkway',
-            url: sim.urls[CAMERA],
-            detect: { width: 480, height: 360, fps: 5 },
-            models: ['coco-yolox-nano'],
-            record: { enabled: false },
-            health: { enabled: false },
-            // The config file's rules: the editor starts from them, the saved revision replaces them.
-            zones: [{ id: 'yaml-corner', points: CORNER }],
-            rules: [{ id: 'yaml-rule', type: 'intrusion', classes: ['person'], zones: ['yaml-corner'] }],
-          },
-        ],
-      },
-      'viewer-zones-test',
-      { env: {} },
-    );
+    edgeConfig = walkwayEdgeConfig({
+      edgeId: EDGE_ID,
+      dataDir: path.join(tmp.dir, 'edge'),
+      cloudUrl: cloud.base,
+      token,
+      cameraUrl: sim.urls[CAMERA],
+      // The config file's rule: the editor starts from it, the saved revision replaces it.
+      yamlRule: { id: 'yaml-rule', type: 'intrusion', classes: ['person'], zones: ['yaml-corner'] },
+      source: 'viewer-zones-test',
+    });
     [edge, browser] = await Promise.all([startEdgeNode(edgeConfig, testLogger('edge')), launchBrowser()]);
     page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
     page.on('pageerror', (err) => pageErrors.push(err.message));

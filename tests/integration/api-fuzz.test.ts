@@ -191,6 +191,7 @@ describe('API fuzz', () => {
         }
       }
     }
+    process.stdout.write(`[fuzz] ${sent} malformed requests over ${routes.length} routes, ${failures.length} failures\n`);
     expect(failures).toEqual([]);
     expect(sent).toBeGreaterThan(1000);
     // Nothing was created, changed into existence, or removed by any of it.

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../common/env.js';
-import { parseEdgeConfig, type EdgeConfig } from '../../edge/src/config.js';
+import type { EdgeConfig } from '../../edge/src/config.js';
 import { startEdgeNode, type EdgeNode } from '../../edge/src/edge-node.js';
 import type { CameraListResponse, CameraRulesResponse, ErrorReply } from '../../protocol/index.js';
 import { startCameraSimulator, type CameraSimulator } from '../../streams/simulator.js';
 import { CloudUnderTest, testCloudConfig } from '../support/cloud-under-test.js';
-import { tempDir, testLogger, testMediaDir, testModelsDir, waitFor } from '../support/harness.js';
+import { tempDir, testLogger, waitFor } from '../support/harness.js';
+import { CORNER, WALKWAY, WALKWAY_CAMERA, WALKWAY_CLIP, walkwayAvailable, walkwayEdgeConfig } from '../support/walkway-edge.js';
 
 /**
  * Camera rules edited in the cloud and applied live by the edge, every part real: the GStreamer RTSP
@@ -18,18 +19,12 @@ import { tempDir, testLogger, testMediaDir, testModelsDir, waitFor } from '../su
  * saves rule sets; the edge swaps its rules without a restart, keeps the cloud's revision across a
  * restart, and gets a revision saved while it was away once it is back.
  */
-const CLIP = 'videos/public-pets2009-s2l1-vtest-480p.mp4';
-const CAMERA = 'walkway';
+const CLIP = WALKWAY_CLIP;
+const CAMERA = WALKWAY_CAMERA;
 const EDGE_ID = 'edge-rules';
 const ADMIN_PW = 'rules-admin-pw';
 const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'camera-rules');
-const available = existsSync(path.join(testMediaDir(), CLIP)) && existsSync(path.join(testModelsDir(), 'coco-yolox-nano'));
-
-// Picked by looking at the snapshot this test saves (test-artifacts/camera-rules/snapshot.jpg): the
-// stretch of walkway people cross all the time (feet of two or three people inside it on any frame), and
-// the top-left corner, a building wall where nobody walks.
-const WALKWAY = [[0.3, 0.36], [0.78, 0.36], [0.78, 0.6], [0.3, 0.6]];
-const CORNER = [[0.0, 0.0], [0.1, 0.0], [0.1, 0.1], [0.0, 0.1]];
+const available = walkwayAvailable();
 
 /** An intrusion rule that fires quickly and often: every person entering the zone is an event. */
 const intrusion = (id: string, zone: string) => ({ id, type: 'intrusion', classes: ['person'], zones: [zone], confirmFrames: 2, cooldownMs: 1000, minScore: 0.4 });
@@ -67,30 +62,15 @@ describe.skipIf(!available)('camera rules managed in the cloud, applied live by 
     mkdirSync(ARTIFACTS, { recursive: true });
     sim = await startCameraSimulator({ cameras: [{ name: CAMERA, clip: CLIP }], logger: testLogger('streams') });
     cloud = await CloudUnderTest.start(testCloudConfig(path.join(tmp.dir, 'cloud'), ADMIN_PW, { edges: [{ id: EDGE_ID, token }] }), ADMIN_PW);
-    edgeConfig = parseEdgeConfig(
-      {
-        edgeId: EDGE_ID,
-        dataDir: path.join(tmp.dir, 'edge'),
-        cloud: { url: cloud.base, token, heartbeatIntervalMs: 1000 },
-        models: { dir: testModelsDir(), intraOpThreads: 2 },
-        cameras: [
-          {
-            id: CAMERA,
-            name: 'PETS walkway',
-            url: sim.urls[CAMERA],
-            detect: { width: 480, height: 360, fps: 5 },
-            models: ['coco-yolox-nano'],
-            record: { enabled: false },
-            health: { enabled: false },
-            // The config file's rules, which the cloud's revisions replace.
-            zones: [{ id: 'yaml-corner', points: CORNER }],
-            rules: [intrusion('yaml-rule', 'yaml-corner')],
-          },
-        ],
-      },
-      'camera-rules-test',
-      { env: {} },
-    );
+    edgeConfig = walkwayEdgeConfig({
+      edgeId: EDGE_ID,
+      dataDir: path.join(tmp.dir, 'edge'),
+      cloudUrl: cloud.base,
+      token,
+      cameraUrl: sim.urls[CAMERA],
+      yamlRule: intrusion('yaml-rule', 'yaml-corner'),
+      source: 'camera-rules-test',
+    });
     edge = await startEdgeNode(edgeConfig, testLogger('edge'));
   }, 120_000);
 

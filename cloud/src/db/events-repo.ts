@@ -156,7 +156,15 @@ function toParams(msg: EventMessage, receivedAt: number): EventParams {
 }
 
 /** The item viewers get for a message just stored, without reading the row back. */
-function itemFromMessage(msg: EventMessage, startedAt: number, snapshotSha256: string | null): EventItem {
+/** What an update keeps of the stored row: the start, and optional parts a later phase may leave out. */
+type KeptParts = Pick<EventRow, 'started_at' | 'snapshot_sha256' | 'thumbnail_sha256' | 'clip_json' | 'zone_id' | 'rule_name_json'>;
+const KEPT_COLUMNS = 'started_at, snapshot_sha256, thumbnail_sha256, clip_json, zone_id, rule_name_json';
+
+/**
+ * The item viewers get for a message just stored, from the message and the parts kept in the row —
+ * without reading back and parsing the row's detections (ingest's hot path).
+ */
+function itemFromMessage(msg: EventMessage, kept: KeptParts): EventItem {
   return {
     id: msg.id,
     edgeId: msg.edgeId,
@@ -167,13 +175,19 @@ function itemFromMessage(msg: EventMessage, startedAt: number, snapshotSha256: s
     label: msg.label,
     topScore: msg.topScore,
     phase: msg.phase,
-    startedAt,
+    startedAt: kept.started_at,
     updatedAt: msg.at,
     endedAt: msg.endedAt ?? null,
     endReason: msg.endReason ?? null,
     detections: msg.detections,
-    snapshotUrl: snapshotSha256 ? snapshotUrlFor(msg.id) : null,
-    ...extras(msg.id, msg.thumbnail?.sha256 ?? null, msg.clip ?? null, msg.zoneId ?? null, msg.name ?? null),
+    snapshotUrl: kept.snapshot_sha256 ? snapshotUrlFor(msg.id) : null,
+    ...extras(
+      msg.id,
+      kept.thumbnail_sha256,
+      kept.clip_json === null ? null : (JSON.parse(kept.clip_json) as ClipRef),
+      kept.zone_id,
+      kept.rule_name_json === null ? null : (JSON.parse(kept.rule_name_json) as RuleName),
+    ),
   };
 }
 
@@ -185,7 +199,7 @@ export class EventsRepository {
   private readonly getStmt: Statement<[string], EventRow>;
   private readonly stateStmt: Statement<[string], { seq: number; edge_id: string; camera_id: string }>;
   private readonly insertStmt: Statement<[EventParams]>;
-  private readonly updateStmt: Statement<[EventParams], EventRow>;
+  private readonly updateStmt: Statement<[EventParams], KeptParts>;
   private readonly backfillStmt: Statement<[EventParams], EventRow>;
   /** One prepared statement per filter combination, so each can use its own index. */
   private readonly listStmts = new Map<string, Statement<[Record<string, string | number>], EventRow>>();
@@ -221,7 +235,7 @@ export class EventsRepository {
         attributes_json = COALESCE(@attributes_json, attributes_json),
         received_at = @received_at
       WHERE id = @id AND edge_id = @edge_id AND camera_id = @camera_id AND seq < @seq
-      RETURNING ${COLUMNS}`);
+      RETURNING ${KEPT_COLUMNS}`);
     // An older message (a start that arrives after its update) changes nothing the newer one set; it
     // only fills in what is still missing, and the WHERE makes "nothing to fill" no write at all.
     this.backfillStmt = db.prepare(`
@@ -258,8 +272,9 @@ export class EventsRepository {
 
   /** Stores the first message of an event. @returns the stored item, or undefined when the id exists */
   insert(msg: EventMessage, receivedAt: number): EventItem | undefined {
-    if (this.insertStmt.run(toParams(msg, receivedAt)).changes === 0) return undefined;
-    return itemFromMessage(msg, msg.startedAt, msg.snapshot?.sha256 ?? null);
+    const params = toParams(msg, receivedAt);
+    if (this.insertStmt.run(params).changes === 0) return undefined;
+    return itemFromMessage(msg, params);
   }
 
   /**
@@ -267,8 +282,8 @@ export class EventsRepository {
    * @returns the updated item, or undefined when no such row (missing, not newer, or foreign)
    */
   update(msg: EventMessage, receivedAt: number): EventItem | undefined {
-    const row = this.updateStmt.get(toParams(msg, receivedAt));
-    return row && toItem(row);
+    const kept = this.updateStmt.get(toParams(msg, receivedAt));
+    return kept && itemFromMessage(msg, kept);
   }
 
   /**

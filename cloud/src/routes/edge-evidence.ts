@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { acceptEdgeUploads, checkEdgeUpload } from '../http/edge-upload.js';
 import {
-  CodedError,
   ErrorReply,
   EVIDENCE_UPLOAD_PATH,
   EvidenceUploadReply,
@@ -23,31 +23,13 @@ const Params = Type.Object({ sha256: Sha256 }, { additionalProperties: false });
  * if it hashes to the address. 201 when stored now, 200 when it already was.
  */
 const edgeEvidenceRoutes: FastifyPluginAsyncTypebox<EdgeEvidenceRouteOptions> = async (app, opts) => {
-  // Credentials are checked before the body is read, so a stranger cannot make us store anything.
-  app.addHook('onRequest', app.requireEdge);
-  // Leave the body unread here; the handler streams request.raw through the hash into a file.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-  // A refusal sent before the body was read (bad credentials, too large) would otherwise leave Node
-  // reading and discarding the rest of the upload to keep the connection: close it instead.
-  app.addHook('onSend', async (request, reply) => {
-    if (!request.raw.complete) reply.header('connection', 'close');
-  });
+  acceptEdgeUploads(app);
 
   app.put(
     `${EVIDENCE_UPLOAD_PATH}/:sha256`,
     { schema: { params: Params, response: { 200: EvidenceUploadReply, 201: EvidenceUploadReply, '4xx': ErrorReply } } },
     async (request, reply) => {
-      const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-      if (!EVIDENCE_CONTENT_TYPES.includes(contentType)) {
-        throw new CodedError('BAD_REQUEST', `content-type must be one of ${EVIDENCE_CONTENT_TYPES.join(', ')}`, 415);
-      }
-      const declared = Number(request.headers['content-length']);
-      if (Number.isFinite(declared) && declared > opts.maxBytes) {
-        throw new CodedError('PAYLOAD_TOO_LARGE', `evidence larger than ${opts.maxBytes} bytes`);
-      }
-      const edgeId = request.edgeId;
-      if (edgeId === null) throw new CodedError('UNAUTHORIZED', 'edge credentials missing');
+      const { edgeId, contentType } = checkEdgeUpload(request, EVIDENCE_CONTENT_TYPES, opts.maxBytes, 'evidence');
       const { sha256 } = request.params;
       const result = await app.evidence.put({ sha256, contentType, edgeId, body: request.raw, maxBytes: opts.maxBytes });
       request.log.info({ edgeId, sha256, size: result.size, stored: result.stored }, 'evidence upload');

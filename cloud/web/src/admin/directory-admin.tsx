@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/i18n.js';
 import { useLiveData } from '../live/live-data.js';
 import { cameraRows, type CameraRow } from './camera-rows.js';
 import { orgPathName } from './org-tree.js';
+import { FormFooter } from './admin-form-parts.js';
 import { useAction, useAdminList } from './use-admin-list.js';
 
 function DirectoryForm({ row, sites, orgs, onSaved, onCancel }: { row: CameraRow; sites: readonly SiteItem[]; orgs: readonly OrgItem[]; onSaved: () => void; onCancel: () => void }): ReactNode {
@@ -63,19 +64,7 @@ function DirectoryForm({ row, sites, orgs, onSaved, onCancel }: { row: CameraRow
           <input type="number" step="any" min={-90} max={90} value={lat} onChange={(e) => setLat(e.target.value)} />
         </label>
       </div>
-      <div className="form-footer">
-        <button type="submit" className="primary" disabled={busy} data-testid="dir-submit">
-          {busy ? t('wf.working') : t('admin.save')}
-        </button>
-        <button type="button" className="ghost" onClick={onCancel}>
-          {t('admin.cancel')}
-        </button>
-        {error !== null && (
-          <p className="error" role="alert" data-testid="admin-error">
-            {error}
-          </p>
-        )}
-      </div>
+      <FormFooter busy={busy} error={error} onCancel={onCancel} submitTestId="dir-submit" />
     </form>
   );
 }

@@ -3,6 +3,7 @@ import type { OrgCreateRequest, OrgItem, OrgKind, OrgUpdateRequest } from '../..
 import { useSession } from '../api/session-context.js';
 import { useI18n } from '../i18n/i18n.js';
 import { orgTreeRows, subtreeIds } from './org-tree.js';
+import { FormFooter, OrgOptions } from './admin-form-parts.js';
 import { useAction, useAdminList } from './use-admin-list.js';
 
 /** Levels, top down; the cloud refuses a child that is not below its parent. */
@@ -54,30 +55,11 @@ function OrgForm({ editing, orgs, parentId, onSaved, onCancel }: { editing: OrgI
           <span>{t('admin.org.parent')}</span>
           <select value={parent} onChange={(e) => setParent(e.target.value)} data-testid="org-parent">
             <option value="">{t('admin.org.root')}</option>
-            {orgTreeRows(orgs)
-              .filter(({ org }) => !excluded.has(org.id))
-              .map(({ org, depth }) => (
-                <option key={org.id} value={String(org.id)}>
-                  {'\u3000'.repeat(depth)}
-                  {org.name}
-                </option>
-              ))}
+            <OrgOptions orgs={orgs} exclude={excluded} />
           </select>
         </label>
       </div>
-      <div className="form-footer">
-        <button type="submit" className="primary" disabled={busy} data-testid="org-submit">
-          {busy ? t('wf.working') : t('admin.save')}
-        </button>
-        <button type="button" className="ghost" onClick={onCancel}>
-          {t('admin.cancel')}
-        </button>
-        {error !== null && (
-          <p className="error" role="alert" data-testid="admin-error">
-            {error}
-          </p>
-        )}
-      </div>
+      <FormFooter busy={busy} error={error} onCancel={onCancel} submitTestId="org-submit" />
     </form>
   );
 }

@@ -2,7 +2,8 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import type { OrgItem, SiteCreateRequest, SiteItem, SiteKind, SiteUpdateRequest } from '../../../../protocol/rest.js';
 import { useSession } from '../api/session-context.js';
 import { useI18n } from '../i18n/i18n.js';
-import { orgPathName, orgTreeRows } from './org-tree.js';
+import { orgPathName } from './org-tree.js';
+import { FormFooter, OrgOptions } from './admin-form-parts.js';
 import { useAction, useAdminList } from './use-admin-list.js';
 
 const SITE_KINDS = ['school_canteen', 'restaurant', 'worksite', 'public_area'] as const satisfies readonly SiteKind[];
@@ -46,12 +47,7 @@ function SiteForm({ editing, orgs, onSaved, onCancel }: { editing: SiteItem | nu
           <span>{t('admin.site.org')}</span>
           <select required value={orgId} onChange={(e) => setOrgId(e.target.value)} data-testid="site-org">
             <option value="">{t('admin.pick')}</option>
-            {orgTreeRows(orgs).map(({ org, depth }) => (
-              <option key={org.id} value={String(org.id)}>
-                {'\u3000'.repeat(depth)}
-                {org.name}
-              </option>
-            ))}
+            <OrgOptions orgs={orgs} />
           </select>
         </label>
         <label className="field wide">
@@ -59,19 +55,7 @@ function SiteForm({ editing, orgs, onSaved, onCancel }: { editing: SiteItem | nu
           <input maxLength={256} value={address} onChange={(e) => setAddress(e.target.value)} />
         </label>
       </div>
-      <div className="form-footer">
-        <button type="submit" className="primary" disabled={busy} data-testid="site-submit">
-          {busy ? t('wf.working') : t('admin.save')}
-        </button>
-        <button type="button" className="ghost" onClick={onCancel}>
-          {t('admin.cancel')}
-        </button>
-        {error !== null && (
-          <p className="error" role="alert" data-testid="admin-error">
-            {error}
-          </p>
-        )}
-      </div>
+      <FormFooter busy={busy} error={error} onCancel={onCancel} submitTestId="site-submit" />
     </form>
   );
 }

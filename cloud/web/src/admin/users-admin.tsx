@@ -5,7 +5,8 @@ import type { OrgItem, SiteItem } from '../../../../protocol/rest.js';
 import type { PasswordResetRequest, UserCreateRequest, UserItem, UserUpdateRequest } from '../../../../protocol/users.js';
 import { useSession } from '../api/session-context.js';
 import { useI18n } from '../i18n/i18n.js';
-import { orgPathName, orgTreeRows } from './org-tree.js';
+import { orgPathName } from './org-tree.js';
+import { FormFooter, OrgOptions } from './admin-form-parts.js';
 import { useAction, useAdminList } from './use-admin-list.js';
 
 /** The role's kind of scope: operators and regulators an org subtree, site users one site. */
@@ -42,12 +43,7 @@ function ScopeFields({ draft, set, orgs, sites }: { draft: Draft; set: (d: Parti
         <span>{t('admin.user.org')}</span>
         <select required value={draft.orgId} onChange={(e) => set({ orgId: e.target.value })} data-testid="user-org">
           <option value="">{t('admin.pick')}</option>
-          {orgTreeRows(orgs).map(({ org, depth }) => (
-            <option key={org.id} value={String(org.id)}>
-              {'\u3000'.repeat(depth)}
-              {org.name}
-            </option>
-          ))}
+          <OrgOptions orgs={orgs} />
         </select>
       </label>
     );
@@ -130,19 +126,7 @@ function UserForm({ editing, orgs, sites, onSaved, onCancel }: { editing: UserIt
         <ScopeFields draft={draft} set={set} orgs={orgs} sites={sites} />
       </div>
       {!editing && <p className="muted small">{t('admin.user.passwordRule')}</p>}
-      <div className="form-footer">
-        <button type="submit" className="primary" disabled={busy} data-testid="user-submit">
-          {busy ? t('wf.working') : t('admin.save')}
-        </button>
-        <button type="button" className="ghost" onClick={onCancel}>
-          {t('admin.cancel')}
-        </button>
-        {error !== null && (
-          <p className="error" role="alert" data-testid="admin-error">
-            {error}
-          </p>
-        )}
-      </div>
+      <FormFooter busy={busy} error={error} onCancel={onCancel} submitTestId="user-submit" />
     </form>
   );
 }
