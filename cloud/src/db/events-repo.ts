@@ -79,20 +79,22 @@ export function snapshotUrlFor(eventId: string): string {
 /** The evidence files of an event, by kind. */
 export type EvidenceKind = 'snapshot' | 'thumbnail' | 'clip';
 
+/** The optional parts of a stored event: evidence, zone and rule name. */
+type OptionalParts = Pick<EventRow, 'snapshot_sha256' | 'thumbnail_sha256' | 'clip_json' | 'zone_id' | 'rule_name_json'>;
+
 /** What the viewer shows of the optional parts of an event. */
 function extras(
   id: string,
-  thumbnailSha256: string | null,
-  clip: ClipRef | null,
-  zoneId: string | null,
-  name: RuleName | null,
-): Pick<EventItem, 'thumbnailUrl' | 'clipUrl' | 'clip' | 'zoneId' | 'name'> {
+  parts: OptionalParts,
+): Pick<EventItem, 'snapshotUrl' | 'thumbnailUrl' | 'clipUrl' | 'clip' | 'zoneId' | 'name'> {
+  const clip = parts.clip_json === null ? null : (JSON.parse(parts.clip_json) as ClipRef);
   return {
-    thumbnailUrl: thumbnailSha256 ? `/api/events/${id}/thumbnail` : null,
+    snapshotUrl: parts.snapshot_sha256 ? snapshotUrlFor(id) : null,
+    thumbnailUrl: parts.thumbnail_sha256 ? `/api/events/${id}/thumbnail` : null,
     clipUrl: clip ? `/api/events/${id}/clip` : null,
     clip: clip ? { size: clip.size, startAt: clip.startAt, endAt: clip.endAt } : null,
-    zoneId,
-    name,
+    zoneId: parts.zone_id,
+    name: parts.rule_name_json === null ? null : (JSON.parse(parts.rule_name_json) as RuleName),
   };
 }
 
@@ -113,14 +115,7 @@ function toItem(row: EventRow): EventItem {
     endedAt: row.ended_at,
     endReason: row.end_reason,
     detections: JSON.parse(row.detections_json) as Detection[],
-    snapshotUrl: row.snapshot_sha256 ? snapshotUrlFor(row.id) : null,
-    ...extras(
-      row.id,
-      row.thumbnail_sha256,
-      row.clip_json === null ? null : (JSON.parse(row.clip_json) as ClipRef),
-      row.zone_id,
-      row.rule_name_json === null ? null : (JSON.parse(row.rule_name_json) as RuleName),
-    ),
+    ...extras(row.id, row),
     // The workflow table admits only WorkflowStates.
     ...(row.workflow_state === undefined ? {} : { workflowState: row.workflow_state as EventItem['workflowState'] }),
   };
@@ -180,14 +175,7 @@ function itemFromMessage(msg: EventMessage, kept: KeptParts): EventItem {
     endedAt: msg.endedAt ?? null,
     endReason: msg.endReason ?? null,
     detections: msg.detections,
-    snapshotUrl: kept.snapshot_sha256 ? snapshotUrlFor(msg.id) : null,
-    ...extras(
-      msg.id,
-      kept.thumbnail_sha256,
-      kept.clip_json === null ? null : (JSON.parse(kept.clip_json) as ClipRef),
-      kept.zone_id,
-      kept.rule_name_json === null ? null : (JSON.parse(kept.rule_name_json) as RuleName),
-    ),
+    ...extras(msg.id, kept),
   };
 }
 
