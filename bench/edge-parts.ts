@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { modelsDir } from '../common/env.js';
 import { loadManifest } from '../models/manifest.js';
-import { buildCaptureArgs, CameraCapture, FfmpegProcess, LatestFrameSlot } from '../edge/src/capture/index.js';
+import { buildCaptureArgs, FfmpegProcess } from '../edge/src/capture/index.js';
 import { parseEdgeConfig, type EdgeConfig } from '../edge/src/config.js';
 import { createWorkerDetector } from '../edge/src/detect/worker-detector.js';
 import { ffmpegSource } from '../edge/src/edge-node.js';
@@ -26,7 +26,7 @@ const [DETECT_W, DETECT_H] = (process.env.BENCH_DETECT_SIZE ?? '416x234').split(
 const noUplink: UplinkPort = { start() {}, notify() {}, async sendHeartbeat() {}, async stop() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function benchConfig(dataDir: string, cameras: { id: string; url: string }[], model: string, threads: number, motion: boolean): EdgeConfig {
+export function benchConfig(dataDir: string, cameras: { id: string; url: string }[], model: string, threads: number, motion: boolean): EdgeConfig {
   return parseEdgeConfig(
     {
       edgeId: 'bench',
@@ -64,7 +64,7 @@ function counting(d: DetectorWithInput, counts: Map<string, number>): DetectorWi
   };
 }
 
-async function runPipeline(opts: {
+export async function runPipeline(opts: {
   config: EdgeConfig;
   createSource: (cameraId: string) => CameraSource;
   model: string;
@@ -113,63 +113,109 @@ export async function benchPipelineRate(o: { bank: readonly Buffer[]; model: str
   return { inferencesPerSecond, inferences: n, eventLoopMaxMs: loop.max / 1e6, eventLoopP99Ms: loop.percentile(99) / 1e6 };
 }
 
-/** CPU per frame of the production capture vs ffmpeg decoding the same stream to `-f null`. */
-export async function benchCaptureOverhead(o: { clip: string; seconds: number; logger: Logger }) {
+/**
+ * How long a measurement waits after something starts (the simulator, a capture, a pipeline): V8 runs
+ * full collections a few seconds after a burst of start-up allocation (measured here: 50–80 ms of CPU
+ * 5–8 s after the simulator starts), which belong to start-up, not to the steady state being measured.
+ */
+const SETTLE_MS = 10_000;
+
+/**
+ * CPU per frame of the production capture vs ffmpeg decoding the same stream to `-f null`.
+ *
+ * The capture side is its ffmpeg plus what the capture adds to this process: the process's own CPU over
+ * the window minus its CPU over an equal window of the null run, when it does nothing for the video
+ * (its other work — the simulator's supervision, timers — goes on in both). The null run reports its
+ * frame count to a progress file every 0.1 s, so counting its frames costs this process nothing.
+ * `captureFirst` alternates the order between rounds, so neither side always follows start-up.
+ */
+export async function benchCaptureOverhead(o: { clip: string; seconds: number; logger: Logger; captureFirst: boolean }) {
   const sim = await startCameraSimulator({ cameras: [{ name: 'cap', clip: o.clip }], logger: o.logger });
   const url = sim.urls.cap ?? '';
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-capture-'));
   // The simulator's feeders are ffmpeg children of this process too: leave them out.
   const feeders = () => new Set(Object.values(sim.pids().feeders).filter((p): p is number => p !== undefined));
   const ffmpegCpu = () => descendantsCpu(process.pid, 'ffmpeg', feeders());
-  try {
-    // Production path: CameraCapture → latest-frame slot → a consumer taking every frame.
-    const slot = new LatestFrameSlot<Frame>();
-    const capture = new CameraCapture({ cameraId: 'cap', url, width: DETECT_W, height: DETECT_H, fps: 5, sink: slot, logger: o.logger });
-    capture.start();
-    let stop = false;
-    const consumer = (async () => {
-      while (!stop) if (!(await slot.take())) break;
-    })();
-    await sleep(3000);
-    const f0 = capture.stats().frames;
-    const c0 = ffmpegCpu() + selfCpu();
+  /** Frames, ffmpeg CPU and this process's CPU over one window, `settle` after `start`. */
+  const window = async (start: () => { frames: () => number; stop: () => Promise<unknown> }) => {
+    const run = start();
+    await sleep(SETTLE_MS);
+    const f0 = run.frames();
+    const c0 = ffmpegCpu();
+    const s0 = selfCpu();
     await sleep(o.seconds * 1000);
-    const captureFrames = capture.stats().frames - f0;
-    const captureCpu = ffmpegCpu() + selfCpu() - c0;
-    stop = true;
-    await capture.stop();
-    slot.close();
-    await consumer;
-
-    // Baseline: the same input options, filters and pixel format, written to ffmpeg's null muxer.
+    const result = { frames: run.frames() - f0, ffmpeg: ffmpegCpu() - c0, process: selfCpu() - s0 };
+    await run.stop();
+    return result;
+  };
+  // Production path: the edge's camera source (CameraCapture → latest-frame slot), taken frame by frame and
+  // each frame handed back once the next one is taken, as the pipeline's loop does.
+  const production = () => {
+    const [camera] = benchConfig(path.join(dir, 'capture'), [{ id: 'cap', url }], 'coco-yolox-nano', 1, false).cameras;
+    if (!camera) throw new Error('bench config has no camera');
+    const source = ffmpegSource(camera, o.logger);
+    let frames = 0;
+    source.start();
+    const consumer = (async () => {
+      let previous: Frame | undefined;
+      for (let f = await source.next(); f; f = await source.next()) {
+        frames += 1;
+        if (previous) source.release?.(previous);
+        previous = f;
+      }
+    })();
+    return {
+      frames: () => frames,
+      async stop() {
+        await source.stop();
+        await consumer;
+      },
+    };
+  };
+  // Baseline: the same input options, filters and pixel format, written to ffmpeg's null muxer.
+  const baseline = () => {
     const args = buildCaptureArgs({ input: url, width: DETECT_W, height: DETECT_H, fps: 5 });
     const out = args.lastIndexOf('-f');
-    const nullArgs = [...args.slice(0, out), '-progress', 'pipe:1', '-f', 'null', '-'];
-    let frames = 0;
-    const proc = FfmpegProcess.spawn({
-      args: nullArgs,
-      logger: o.logger,
-      onStdout: (chunk) => {
-        for (const m of chunk.toString().matchAll(/frame=(\d+)/g)) frames = Number(m[1]);
+    const progress = path.join(dir, `null-${Date.now()}.progress`);
+    const proc = FfmpegProcess.spawn({ args: [...args.slice(0, out), '-progress', progress, '-stats_period', '0.1', '-f', 'null', '-'], logger: o.logger });
+    return {
+      frames: () => {
+        const text = existsSync(progress) ? readFileSync(progress, 'utf8') : '';
+        return Number([...text.matchAll(/frame=(\d+)/g)].at(-1)?.[1] ?? 0);
       },
-    });
-    await sleep(3000);
-    const nf0 = frames;
-    const n0 = ffmpegCpu();
-    await sleep(o.seconds * 1000);
-    const nullFrames = frames - nf0;
-    const nullCpu = ffmpegCpu() - n0;
-    await proc.stop();
-    const captureCpuPerFrame = captureCpu / Math.max(captureFrames, 1);
-    const nullCpuPerFrame = nullCpu / Math.max(nullFrames, 1);
-    return { captureFrames, captureCpu, nullFrames, nullCpu, captureCpuPerFrame, nullCpuPerFrame, ratio: captureCpuPerFrame / nullCpuPerFrame };
+      stop: () => proc.stop(),
+    };
+  };
+  try {
+    await sleep(SETTLE_MS);
+    const first = await window(o.captureFirst ? production : baseline);
+    const second = await window(o.captureFirst ? baseline : production);
+    const [cap, nul] = o.captureFirst ? [first, second] : [second, first];
+    const captureNodeCpu = Math.max(0, cap.process - nul.process);
+    const captureCpu = cap.ffmpeg + captureNodeCpu;
+    const perFrame = (cpu: number, frames: number) => cpu / Math.max(frames, 1);
+    return {
+      captureFirst: o.captureFirst,
+      captureFrames: cap.frames,
+      captureCpu,
+      captureFfmpegCpuPerFrame: perFrame(cap.ffmpeg, cap.frames),
+      captureNodeCpuPerFrame: perFrame(captureNodeCpu, cap.frames),
+      processCpu: cap.process,
+      idleProcessCpu: nul.process,
+      nullFrames: nul.frames,
+      nullCpu: nul.ffmpeg,
+      captureCpuPerFrame: perFrame(captureCpu, cap.frames),
+      nullCpuPerFrame: perFrame(nul.ffmpeg, nul.frames),
+      ratio: perFrame(captureCpu, cap.frames) / perFrame(nul.ffmpeg, nul.frames),
+    };
   } finally {
     await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-
 /** Encodes a static clip: one frame of real footage held still, as an IP camera would send it (1 s GOP). */
-async function freezeFrameClip(clip: string, dir: string, logger: Logger): Promise<string> {
+export async function freezeFrameClip(clip: string, dir: string, logger: Logger): Promise<string> {
   const png = path.join(dir, 'frame.png');
   const out = path.join(dir, 'static.ts');
   await FfmpegProcess.spawn({ args: ['-hide_banner', '-loglevel', 'error', '-ss', '10', '-i', clip, '-frames:v', '1', '-y', png], logger }).exited;
@@ -181,29 +227,43 @@ async function freezeFrameClip(clip: string, dir: string, logger: Logger): Promi
 }
 
 /** CPU of the edge (capture ffmpeg + this process) on a static scene, with and without motion gating. */
-export async function benchMotionGating(o: { clip: string; model: string; threads: number; seconds: number; logger: Logger }) {
+export async function benchMotionGating(o: { clip: string; model: string; threads: number; seconds: number; logger: Logger; gatedFirst: boolean }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-motion-'));
   const staticClip = await freezeFrameClip(o.clip, dir, o.logger);
   const sim = await startCameraSimulator({ cameras: [{ name: 'still', clip: staticClip }], logger: o.logger });
   const feeders = () => new Set(Object.values(sim.pids().feeders).filter((p): p is number => p !== undefined));
-  const edgeCpu = () => descendantsCpu(process.pid, 'ffmpeg', feeders()) + selfCpu();
+  const ffmpegCpu = () => descendantsCpu(process.pid, 'ffmpeg', feeders());
   const measure = async (motion: boolean) => {
     const counts = new Map<string, number>();
     const config = benchConfig(path.join(dir, motion ? 'with' : 'without'), [{ id: 'still', url: sim.urls.still ?? '' }], o.model, o.threads, motion);
     const run = await runPipeline({ config, createSource: (id) => ffmpegSource(config.cameras.find((c) => c.id === id)!, o.logger), model: o.model, threads: o.threads, logger: o.logger, counts });
-    await sleep(5000); // past start-up and the motion background settling
-    const c0 = edgeCpu();
+    await sleep(SETTLE_MS); // past start-up (see SETTLE_MS) and the motion background settling
+    const f0 = ffmpegCpu();
+    const s0 = selfCpu();
     const n0 = counts.get('still') ?? 0;
     await sleep(o.seconds * 1000);
-    const cpu = edgeCpu() - c0;
+    const ffmpeg = ffmpegCpu() - f0;
+    const node = selfCpu() - s0;
     const inferences = (counts.get('still') ?? 0) - n0;
     await run.stop();
-    return { cpu, inferences };
+    return { cpu: ffmpeg + node, ffmpeg, node, inferences };
   };
   try {
-    const without = await measure(false);
-    const withGating = await measure(true);
-    return { cpuWith: withGating.cpu, cpuWithout: without.cpu, inferencesWith: withGating.inferences, inferencesWithout: without.inferences, ratio: withGating.cpu / without.cpu };
+    await sleep(SETTLE_MS);
+    const first = await measure(o.gatedFirst);
+    const second = await measure(!o.gatedFirst);
+    const [withGating, without] = o.gatedFirst ? [first, second] : [second, first];
+    return {
+      cpuWith: withGating.cpu,
+      cpuWithout: without.cpu,
+      ffmpegWith: withGating.ffmpeg,
+      nodeWith: withGating.node,
+      ffmpegWithout: without.ffmpeg,
+      nodeWithout: without.node,
+      inferencesWith: withGating.inferences,
+      inferencesWithout: without.inferences,
+      ratio: withGating.cpu / without.cpu,
+    };
   } finally {
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -47,7 +47,7 @@ export class CameraAnalysis {
     this.rules = createRuleEngine(plan);
     if (camera.motion.enabled) {
       this.motion = new BackgroundMotionDetector({ threshold: camera.motion.threshold, minArea: camera.motion.minArea, mask: camera.motion.mask });
-      this.gate = new MotionGate({ redetectIntervalMs: camera.motion.redetectIntervalMs });
+      this.gate = new MotionGate({ redetectIntervalMs: camera.motion.redetectIntervalMs, redetectMaxIntervalMs: camera.motion.redetectMaxIntervalMs });
     }
     if (camera.health.enabled) {
       const h = camera.health;

@@ -39,6 +39,11 @@ export const CameraConfig = Type.Object(
           default: 2000,
           description: 'detect at least this often without motion, so stationary objects stay tracked and timers run',
         }),
+        redetectMaxIntervalMs: Type.Integer({
+          minimum: 200,
+          default: 10_000,
+          description: 'while nothing moves, the re-detect wait doubles from redetectIntervalMs up to this (motion resets it)',
+        }),
         threshold: Type.Integer({ minimum: 1, maximum: 255, default: 25, description: 'grey-level change that counts as motion' }),
         minArea: Type.Number({ minimum: 0, maximum: 1, default: 0.001, description: 'smallest changed area (fraction of the frame)' }),
         mask: Type.Array(Type.Array(Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]), { minItems: 3 }), {
@@ -158,6 +163,12 @@ function refine(value: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const seen = new Map<string, number>();
   cfg.cameras.forEach((cam, i) => {
+    if (cam.motion.redetectMaxIntervalMs < cam.motion.redetectIntervalMs) {
+      problems.push({
+        path: `cameras[${i}].motion.redetectMaxIntervalMs`,
+        message: `must be at least redetectIntervalMs (${cam.motion.redetectIntervalMs}), got ${cam.motion.redetectMaxIntervalMs}`,
+      });
+    }
     const prev = seen.get(cam.id);
     if (prev !== undefined) problems.push({ path: `cameras[${i}].id`, message: `duplicate camera id '${cam.id}' (also cameras[${prev}])` });
     seen.set(cam.id, i);

@@ -35,7 +35,8 @@ export interface EdgeNode {
 
 /** The capture stage of one camera as the pipeline sees it: ffmpeg into a latest-frame-wins slot. */
 export function ffmpegSource(camera: CameraConfig, logger: Logger): CameraSource {
-  const slot = new LatestFrameSlot<Frame>();
+  // Frames the slot drops go back to the capture's buffer pool; no frame flows before `capture` exists.
+  const slot = new LatestFrameSlot<Frame>((dropped) => capture.release(dropped));
   const capture = new CameraCapture({
     cameraId: camera.id,
     url: camera.url,
@@ -54,6 +55,7 @@ export function ffmpegSource(camera: CameraConfig, logger: Logger): CameraSource
       slot.close();
     },
     next: () => slot.take(),
+    release: (frame) => capture.release(frame),
     status() {
       const st = capture.status();
       const stats = capture.stats();

@@ -14,6 +14,8 @@ export interface CameraSource {
   stop(): Promise<void>;
   /** The newest frame not yet analysed (waits for one); undefined once the source is stopped. */
   next(): Promise<Frame | undefined>;
+  /** Takes back a frame the pipeline is done with, so its buffer can be reused (frames kept with `keepFrame` are not). */
+  release?(frame: Frame): void;
   /** Capture-side fields of the camera status. */
   status(): Pick<CameraStatus, 'state' | 'reason' | 'since' | 'captureFps' | 'droppedFrames' | 'restarts' | 'lastFrameAt'>;
 }
@@ -133,7 +135,11 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
     for (;;) {
       const frame = await run.source.next();
       if (!frame || stopping) return;
+      // The previous frame's turn is over and it is no longer the latest: unless a stage kept it (an
+      // event's best frame, a snapshot being encoded), its buffer can take a later picture.
+      const previous = run.latest;
       run.latest = frame;
+      if (previous) run.source.release?.(previous);
       try {
         await exclusive(run, async () => {
           for (const hit of await run.analysis.analyse(frame)) await evidence.emit(hit, run.camera, run.recorder);

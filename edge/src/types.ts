@@ -1,4 +1,5 @@
 import type { Detection } from '../../protocol/index.js';
+import type { FrameLease } from './frame-lease.js';
 
 /**
  * The values the edge stages hand each other: Frame → Detections → (Tracks) → RuleHits → EventMessage.
@@ -16,6 +17,11 @@ export interface Frame {
   readonly width: number;
   readonly height: number;
   readonly data: Buffer;
+  /**
+   * Present when `data` is a pooled buffer that the capture refills once the pipeline has moved past
+   * this frame: whoever holds a frame longer calls `keepFrame(frame)` first (see edge/src/frame-lease.ts).
+   */
+  readonly lease?: FrameLease;
 }
 
 /** The detector's answer for one frame. */

@@ -69,6 +69,22 @@ describe('LatestFrameSlot', () => {
     expect(await slot.take()).toBeUndefined();
   });
 
+  it('hands every frame nobody will take to onDrop: replaced, held at close, put after close', async () => {
+    const dropped: number[] = [];
+    const slot = new LatestFrameSlot<Frame>((f) => dropped.push(f.seq));
+    const waiting = slot.take();
+    slot.put(frame(1)); // straight to the waiter: not dropped
+    slot.put(frame(2));
+    slot.put(frame(3)); // replaces 2
+    expect((await waiting)?.seq).toBe(1);
+    expect((await slot.take())?.seq).toBe(3); // taken: not dropped
+    slot.put(frame(4));
+    slot.close(); // 4 was held
+    slot.put(frame(5)); // after close
+    expect(dropped).toEqual([2, 4, 5]);
+    expect(slot.dropped).toBe(2);
+  });
+
   it('rejects take on abort and forgets that waiter', async () => {
     const slot = new LatestFrameSlot();
     const ac = new AbortController();

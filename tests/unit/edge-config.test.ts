@@ -47,6 +47,12 @@ describe('edge config', () => {
     );
   });
 
+  it('refuses a re-detect backoff ceiling below the re-detect interval, naming the key', () => {
+    expect(problems({ cloud: { token: 't' }, cameras: [{ ...camera, motion: { redetectIntervalMs: 5000, redetectMaxIntervalMs: 3000 } }] })).toEqual([
+      'cameras[0].motion.redetectMaxIntervalMs: must be at least redetectIntervalMs (5000), got 3000',
+    ]);
+  });
+
   it('interpolates environment variables and names the file when it is missing', () => {
     const cfg = parseEdgeConfig(
       { cloud: { token: '${TOK}', heartbeatIntervalMs: '${HB:-2000}' }, cameras: [{ ...camera, url: 'rtsp://127.0.0.1:${P:-8554}/a' }] },

@@ -1,5 +1,7 @@
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEdgeConfig } from '../../edge/src/config.js';
+import { FramePool } from '../../edge/src/capture/index.js';
 import { createFakeDetector } from '../../edge/src/detect/index.js';
 import { openSqliteOutbox, type Outbox } from '../../edge/src/outbox/index.js';
 import { startPipeline, type CameraSource, type UplinkPort } from '../../edge/src/pipeline.js';
@@ -74,7 +76,7 @@ describe('edge pipeline wiring', () => {
             url: 'rtsp://127.0.0.1/x',
             detect: { width: W, height: H, fps: 5 },
             models: ['coco', 'ppe'],
-            motion: { enabled: motion, redetectIntervalMs: 100_000 },
+            motion: { enabled: motion, redetectIntervalMs: 100_000, redetectMaxIntervalMs: 100_000 },
             record: { enabled: false },
             health: { enabled: false },
             rules: [
@@ -155,5 +157,74 @@ describe('edge pipeline wiring', () => {
     await waitFor('a heartbeat', () => up.heartbeats.at(-1), 3000);
     expect(up.heartbeats.at(-1)?.cameras[0]).toMatchObject({ cameraId: 'cam-1', state: 'streaming' });
     await pipeline.stop();
+  });
+
+  it('reuses frame buffers once the pipeline is past them, but never the frame an open event keeps for its snapshot', async () => {
+    const tmp = tempDir('pipe-pool');
+    dirs.push(tmp);
+    outbox = openSqliteOutbox(tmp.dir);
+    // Each frame is one flat grey level, (seq × 9) mod 256, so a picture tells which frame it came from.
+    const level = (seq: number) => (seq * 9) % 256;
+    const pool = new FramePool(W * H * 3, 2);
+    const served: Frame[] = [];
+    let seq = 0;
+    const source: CameraSource = {
+      start() {},
+      async stop() {},
+      async next() {
+        await new Promise((r) => setTimeout(r, 5));
+        if (seq >= 20) return undefined;
+        const data = pool.acquire();
+        data.fill(level(seq));
+        const f: Frame = { cameraId: 'cam-1', seq, capturedAt: 1_700_000_000_000 + seq * 200, width: W, height: H, data, lease: pool.lease(data) };
+        seq += 1;
+        served.push(f);
+        return f;
+      },
+      release: (f) => pool.release(f),
+      status: () => ({ state: 'streaming' as const, since: 0, captureFps: 5, droppedFrames: 0, restarts: 0 }),
+    };
+    // What each model saw, read while it ran: a recycled buffer would show another frame's level.
+    const seen: [number, number][] = [];
+    const coco = withInput(
+      createFakeDetector({
+        modelId: 'coco',
+        labels: ['person'],
+        script: (f) => {
+          seen.push([f.seq, f.data[0] as number]);
+          // The person's score rises to frame 5 and falls after: frame 5 is the best, the event's snapshot.
+          return [{ ...person, score: 0.9 - Math.abs(f.seq - 5) * 0.02 }];
+        },
+      }),
+    );
+    const ppe = withInput(createFakeDetector({ modelId: 'ppe', labels: ['helmet'], script: () => [] }));
+    const messages: EventMessage[] = [];
+    const pipeline = await startPipeline(config(tmp.dir, false), {
+      createSource: () => source,
+      createDetector: async (id) => (id === 'coco' ? coco : ppe),
+      outbox,
+      uplink: uplink(),
+      logger: testLogger('pipe-pool'),
+      version: 'test',
+    });
+    pipeline.onMessage((m) => messages.push(m));
+    await waitFor('all frames analysed', () => (seen.length === 20 ? true : undefined), 5000);
+    await pipeline.stop();
+
+    expect(seen).toEqual(served.map((f) => [f.seq, level(f.seq)]));
+    // Buffers went round: far fewer distinct buffers than frames.
+    const buffers = new Set(served.map((f) => f.data));
+    expect(buffers.size).toBeLessThan(10);
+    // Frames kept as an event's best frame never had their buffer handed out again.
+    const kept = served.filter((f) => f.lease?.kept);
+    expect(kept.map((f) => f.seq)).toEqual(expect.arrayContaining([1, 5]));
+    for (const k of kept) expect(served.filter((f) => f.seq > k.seq && f.data === k.data).map((f) => f.seq)).toEqual([]);
+    // The stored snapshot of the event is the picture of its best frame, frame 5, not a later one.
+    const end = messages.find((m) => m.ruleId === 'people' && m.phase === 'end');
+    expect(end?.snapshot).toBeDefined();
+    const jpeg = await import('node:fs').then((fs) => fs.readFileSync(outbox?.evidencePath(end?.snapshot?.sha256 ?? '') ?? ''));
+    const corner = await sharp(jpeg).extract({ left: 0, top: 0, width: 10, height: 10 }).greyscale().raw().toBuffer();
+    const mean = corner.reduce((a, b) => a + b, 0) / corner.length;
+    expect(Math.abs(mean - level(5))).toBeLessThan(4);
   });
 });

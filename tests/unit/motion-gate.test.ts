@@ -39,6 +39,27 @@ describe('MotionGate', () => {
     expect(gate.stats).toEqual({ detected: 4, skipped: 4 });
   });
 
+  it('backs off on a still scene, 2 → 4 → 8 → 10 s, and goes back to 2 s on motion', () => {
+    const gate = new MotionGate({ redetectIntervalMs: 2000, redetectMaxIntervalMs: 10_000 });
+    const detectedAt: number[] = [];
+    const run = (from: number, to: number, m: (t: number) => Motion) => {
+      for (let t = from; t < to; t += 200) if (gate.shouldDetect(m(t), t)) detectedAt.push(t);
+    };
+    run(0, 45_000, () => still);
+    // first, then waits of 2, 4, 8 and then 10 s (the ceiling).
+    expect(detectedAt).toEqual([0, 2000, 6000, 14_000, 24_000, 34_000, 44_000]);
+    expect(gate.currentIntervalMs).toBe(10_000);
+    detectedAt.length = 0;
+    run(45_000, 45_400, () => moving);
+    run(45_400, 60_000, () => still);
+    // Two motion frames, then the still scene is looked at again 2 s after the last one, 4 s after that.
+    expect(detectedAt).toEqual([45_000, 45_200, 47_200, 51_200, 59_200]);
+    detectedAt.length = 0;
+    gate.shouldDetect(lighting, 60_000);
+    expect(gate.lastReason).toBe('global-change');
+    expect(gate.currentIntervalMs).toBe(2000);
+  });
+
   it('looks once at a lighting change (no regions, most of the picture changed)', () => {
     const gate = new MotionGate();
     gate.shouldDetect(still, 0);
@@ -55,11 +76,13 @@ describe('MotionGate', () => {
     gate.reset();
     expect(gate.shouldDetect(still, 9_100)).toBe(true);
     expect(gate.lastReason).toBe('first');
+    expect(gate.currentIntervalMs).toBe(5000);
   });
 
   it('refuses bad options', () => {
     expect(() => new MotionGate({ redetectIntervalMs: -1 })).toThrow(/redetectIntervalMs/);
     expect(() => new MotionGate({ globalChangeFraction: 0 })).toThrow(/globalChangeFraction/);
+    expect(() => new MotionGate({ redetectIntervalMs: 3000, redetectMaxIntervalMs: 1000 })).toThrow(/redetectMaxIntervalMs/);
   });
 });
 

@@ -13,6 +13,7 @@ import { buildCaptureArgs, rgb24FrameBytes, type CaptureArgsOptions } from './ff
 import { formatFfmpegLogLine, isMeaningfulError, redactSecrets, urlSecrets } from './ffmpeg-log.js';
 import { FfmpegProcess, type FfmpegExit } from './ffmpeg-process.js';
 import { FrameFifo, type FifoFrameReader } from './frame-fifo.js';
+import { FramePool } from './frame-pool.js';
 import { FrameReader } from './frame-reader.js';
 import { RateMeter } from './rate-meter.js';
 import { BACKOFF_DEFAULTS, backoffDelay, type BackoffOptions } from './restart-backoff.js';
@@ -94,6 +95,8 @@ export class CameraCapture implements Capture {
   /** Creation of the FIFO, awaited before the first ffmpeg starts and before it is removed. */
   private preparing: Promise<void> = Promise.resolve();
   private readonly frameBytes: number;
+  /** Buffers of FIFO frames, refilled once released (see {@link release}). */
+  private readonly pool: FramePool;
   private readonly stallTimeoutMs: number;
   private readonly backoff: BackoffOptions;
   private readonly meter: RateMeter;
@@ -119,6 +122,7 @@ export class CameraCapture implements Capture {
     // Built once: the arguments are a pure function of the options, and a bad option should throw here.
     this.args = buildCaptureArgs({ ...opts, input: opts.url, fps: opts.fps ?? 5 });
     this.frameBytes = rgb24FrameBytes(opts.width, opts.height);
+    this.pool = new FramePool(this.frameBytes);
     this.stallTimeoutMs = opts.stallTimeoutMs ?? 10_000;
     this.backoff = { ...BACKOFF_DEFAULTS, ...opts.backoff };
     this.meter = new RateMeter(opts.fpsWindowMs ?? 5_000);
@@ -141,6 +145,15 @@ export class CameraCapture implements Capture {
       restarts: this.restarts,
     };
     return this.lastFrameAt === undefined ? base : { ...base, lastFrameAt: this.lastFrameAt };
+  }
+
+  /**
+   * Hands back a frame of this capture that nobody will read again (the pipeline moved past it, or the
+   * latest-frame slot dropped it), so its buffer can take a later frame. Frames marked with
+   * `keepFrame`, frames from stdout and frames of other captures are left alone.
+   */
+  release(frame: Frame): void {
+    this.pool.release(frame);
   }
 
   onStatus(listener: CaptureStatusListener): () => void {
@@ -203,10 +216,9 @@ export class CameraCapture implements Capture {
   private spawnRun(): void {
     // The callbacks close over `run`, declared below: ffmpeg's events are asynchronous, so none can
     // fire before it exists.
-    const onFrame = (data: Buffer) => this.onFrame(run, data);
     // Opened before ffmpeg starts: its open of the FIFO for writing then never waits for a reader.
-    const fifoReader = this.openFifoReader(onFrame);
-    const reader = fifoReader === undefined ? new FrameReader(this.frameBytes, onFrame) : undefined;
+    const fifoReader = this.openFifoReader((data) => this.onFrame(run, data, true));
+    const reader = fifoReader === undefined ? new FrameReader(this.frameBytes, (data) => this.onFrame(run, data, false)) : undefined;
     const output = this.fifo !== undefined && fifoReader !== undefined ? this.fifo.path : undefined;
     const proc = FfmpegProcess.spawn({
       args: output === undefined ? this.args : buildCaptureArgs({ ...this.opts, input: this.opts.url, fps: this.opts.fps ?? 5, output }),
@@ -242,7 +254,7 @@ export class CameraCapture implements Capture {
   private openFifoReader(onFrame: (data: Buffer) => void): FifoFrameReader | undefined {
     if (this.fifo === undefined) return undefined;
     try {
-      return this.fifo.openReader(this.frameBytes, onFrame);
+      return this.fifo.openReader(this.frameBytes, onFrame, () => this.pool.acquire());
     } catch (err) {
       // E.g. a temp-dir cleaner removed the FIFO: this camera keeps running on stdout from now on.
       this.log.warn({ err }, 'cannot open the frame FIFO: reading frames from ffmpeg stdout');
@@ -252,7 +264,7 @@ export class CameraCapture implements Capture {
     }
   }
 
-  private onFrame(run: Run, data: Buffer): void {
+  private onFrame(run: Run, data: Buffer, pooled: boolean): void {
     if (this.run !== run || this.stopping !== undefined) return;
     const now = Date.now();
     run.lastFrameAt = now;
@@ -273,6 +285,7 @@ export class CameraCapture implements Capture {
       width: this.opts.width,
       height: this.opts.height,
       data,
+      ...(pooled ? { lease: this.pool.lease(data) } : {}),
     };
     try {
       this.sink.put(frame);

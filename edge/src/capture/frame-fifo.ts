@@ -46,12 +46,12 @@ export class FrameFifo {
    * succeeds at once, and without a reader a writer blocks in open. Each run needs its own reader,
    * so no bytes of an earlier writer's partial frame can be taken for the start of a new one.
    */
-  openReader(frameBytes: number, onFrame: (data: Buffer) => void): FifoFrameReader {
+  openReader(frameBytes: number, onFrame: (data: Buffer) => void, nextBuffer?: () => Buffer): FifoFrameReader {
     // O_NONBLOCK: the open returns at once without a writer (so a synchronous open never blocks the
     // event loop), and libuv then polls the descriptor like any pipe.
     const fd = openSync(this.path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     try {
-      return new FifoFrameReader(fd, frameBytes, onFrame);
+      return new FifoFrameReader(fd, frameBytes, onFrame, nextBuffer);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -75,13 +75,21 @@ export class FifoFrameReader {
     fd: number,
     readonly frameBytes: number,
     onFrame: (data: Buffer) => void,
+    /**
+     * Where each frame's buffer comes from (a `FramePool`, so buffers are reused); exactly
+     * `frameBytes` long. Default: a new buffer per frame.
+     */
+    nextBuffer: () => Buffer = () => Buffer.allocUnsafeSlow(frameBytes),
   ) {
     if (!Number.isInteger(frameBytes) || frameBytes <= 0) {
       throw new RangeError(`frameBytes must be a positive integer, got ${frameBytes}`);
     }
-    // allocUnsafeSlow: every frame outlives the read that filled it, so it stays out of Node's shared
-    // pool; it is not zeroed because the kernel writes every byte before it is handed on.
-    this.current = Buffer.allocUnsafeSlow(frameBytes);
+    const take = (): Buffer => {
+      const b = nextBuffer();
+      if (b.length !== frameBytes) throw new RangeError(`frame buffer holds ${b.length} bytes, need exactly ${frameBytes}`);
+      return b;
+    };
+    this.current = take();
     // `onread` is a documented option of the Socket constructor that @types/node lists only for connect().
     const options: net.SocketConstructorOpts & net.ConnectOpts = {
       fd,
@@ -94,7 +102,7 @@ export class FifoFrameReader {
           this.filled += n;
           if (this.filled < frameBytes) return true;
           const frame = this.current;
-          this.current = Buffer.allocUnsafeSlow(frameBytes);
+          this.current = take();
           this.filled = 0;
           onFrame(frame);
           return true;

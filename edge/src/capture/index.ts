@@ -6,6 +6,7 @@ export * from './ffmpeg-args.js';
 export * from './ffmpeg-log.js';
 export * from './ffmpeg-process.js';
 export * from './frame-fifo.js';
+export * from './frame-pool.js';
 export * from './frame-reader.js';
 export * from './latest-frame-slot.js';
 export * from './rate-meter.js';

@@ -18,6 +18,12 @@ interface Waiter<T> {
  * Iterable with `for await`, which ends when the slot is closed.
  */
 export class LatestFrameSlot<T = Frame> implements AsyncIterable<T> {
+  /**
+   * @param onDrop called with each value that nobody will take: replaced unread, put after close, or
+   *   held at close (the capture takes its buffer back)
+   */
+  constructor(private readonly onDrop?: (value: T) => void) {}
+
   private value: T | undefined;
   private hasValue = false;
   private readonly waiters: Waiter<T>[] = [];
@@ -43,6 +49,7 @@ export class LatestFrameSlot<T = Frame> implements AsyncIterable<T> {
   put(value: T): void {
     if (this.isClosed) {
       this.droppedCount++;
+      this.onDrop?.(value);
       return;
     }
     const waiter = this.waiters.shift();
@@ -51,7 +58,10 @@ export class LatestFrameSlot<T = Frame> implements AsyncIterable<T> {
       waiter.resolve(value);
       return;
     }
-    if (this.hasValue) this.droppedCount++;
+    if (this.hasValue) {
+      this.droppedCount++;
+      this.onDrop?.(this.value as T);
+    }
     this.value = value;
     this.hasValue = true;
   }
@@ -87,8 +97,11 @@ export class LatestFrameSlot<T = Frame> implements AsyncIterable<T> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    const held = this.value;
+    const hadValue = this.hasValue;
     this.value = undefined;
     this.hasValue = false;
+    if (hadValue) this.onDrop?.(held as T);
     for (const waiter of this.waiters.splice(0)) {
       settle(waiter);
       waiter.resolve(undefined);

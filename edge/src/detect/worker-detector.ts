@@ -132,7 +132,7 @@ export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise
         current = await start();
       }
       const id = nextId++;
-      // A private copy: the capture's buffer may be a view into a larger chunk and stays in use here.
+      // A private copy, transferred to the worker: the frame belongs to the capture (which refills its buffers).
       const data = new Uint8Array(frame.data);
       const msg: ToWorker = {
         type: 'detect',

@@ -9,6 +9,14 @@ export interface MotionGateOptions {
    */
   readonly redetectIntervalMs?: number;
   /**
+   * While the scene stays still, each periodic re-detect doubles the wait before the next one, up to this
+   * long; any motion or lighting change goes back to `redetectIntervalMs`. A parked van or a cook at the
+   * stove that has not moved for minutes is confirmed every 10 s (Frigate re-checks stationary objects every
+   * 50 frames, 10 s at 5 fps), while a scene that just went still is re-checked within 2, 4, 8 s. Tracks
+   * age only on detections, so the longer wait costs no track. Default 10 000 ms; at least `redetectIntervalMs`.
+   */
+  readonly redetectMaxIntervalMs?: number;
+  /**
    * A frame where at least this fraction changed but no regions came out (the motion detector's
    * lighting-change answer) is worth one look: the scene may be quite different now. Default 0.5.
    */
@@ -16,27 +24,36 @@ export interface MotionGateOptions {
 }
 
 /** Defaults of {@link MotionGateOptions}. */
-export const MOTION_GATE_DEFAULTS = { redetectIntervalMs: 2000, globalChangeFraction: 0.5 } as const;
+export const MOTION_GATE_DEFAULTS = { redetectIntervalMs: 2000, redetectMaxIntervalMs: 10_000, globalChangeFraction: 0.5 } as const;
 
 /** Why {@link MotionGate.shouldDetect} answered as it did, for stats and logs. */
 export type GateReason = 'first' | 'motion' | 'global-change' | 'interval' | 'idle';
 
 /**
  * The detection gate of one camera: run the detector on frames with motion, on a lighting change,
- * and at least every `redetectIntervalMs`; skip it otherwise. Pure policy with a little state (when
+ * and periodically on a still scene (every `redetectIntervalMs`, backing off to `redetectMaxIntervalMs`
+ * while nothing moves); skip it otherwise. Pure policy with a little state (when
  * it last said yes); the caller supplies the clock, so tests need no timers.
  */
 export class MotionGate {
   private readonly redetectIntervalMs: number;
+  private readonly redetectMaxIntervalMs: number;
   private readonly globalChangeFraction: number;
   private lastDetectAt: number | undefined;
+  /** The current wait of a still scene: `redetectIntervalMs` after motion, doubling per idle re-detect. */
+  private stillIntervalMs: number;
   private reason: GateReason = 'idle';
   private counts = { detected: 0, skipped: 0 };
 
   constructor(opts: MotionGateOptions = {}) {
     this.redetectIntervalMs = opts.redetectIntervalMs ?? MOTION_GATE_DEFAULTS.redetectIntervalMs;
+    this.redetectMaxIntervalMs = opts.redetectMaxIntervalMs ?? Math.max(MOTION_GATE_DEFAULTS.redetectMaxIntervalMs, this.redetectIntervalMs);
     this.globalChangeFraction = opts.globalChangeFraction ?? MOTION_GATE_DEFAULTS.globalChangeFraction;
     if (!(this.redetectIntervalMs >= 0)) throw new RangeError(`redetectIntervalMs must be >= 0, got ${this.redetectIntervalMs}`);
+    if (!(this.redetectMaxIntervalMs >= this.redetectIntervalMs)) {
+      throw new RangeError(`redetectMaxIntervalMs must be >= redetectIntervalMs (${this.redetectIntervalMs}), got ${this.redetectMaxIntervalMs}`);
+    }
+    this.stillIntervalMs = this.redetectIntervalMs;
     if (!(this.globalChangeFraction > 0 && this.globalChangeFraction <= 1)) {
       throw new RangeError(`globalChangeFraction must be within (0, 1], got ${this.globalChangeFraction}`);
     }
@@ -52,6 +69,8 @@ export class MotionGate {
     if (yes) {
       this.lastDetectAt = now;
       this.counts.detected++;
+      this.stillIntervalMs =
+        this.reason === 'interval' ? Math.min(this.stillIntervalMs * 2, this.redetectMaxIntervalMs) : this.redetectIntervalMs;
     } else {
       this.counts.skipped++;
     }
@@ -68,9 +87,15 @@ export class MotionGate {
     return { ...this.counts };
   }
 
+  /** The wait before the next periodic re-detect if the scene stays still, ms. */
+  get currentIntervalMs(): number {
+    return this.stillIntervalMs;
+  }
+
   /** Forgets the last detection time: the next frame is detected (e.g. after a camera restart). */
   reset(): void {
     this.lastDetectAt = undefined;
+    this.stillIntervalMs = this.redetectIntervalMs;
   }
 
   private decide(motion: Motion, now: number): GateReason {
@@ -78,7 +103,7 @@ export class MotionGate {
     if (motion.regions.length > 0) return 'motion';
     if (motion.changed >= this.globalChangeFraction) return 'global-change';
     // A clock that steps backwards (NTP) must not silence the detector until it catches up.
-    if (now - this.lastDetectAt >= this.redetectIntervalMs || now < this.lastDetectAt) return 'interval';
+    if (now - this.lastDetectAt >= this.stillIntervalMs || now < this.lastDetectAt) return 'interval';
     return 'idle';
   }
 }

@@ -18,6 +18,7 @@ import {
   type RulesReport,
 } from '../../../protocol/index.js';
 import type { Pipeline } from '../pipeline.js';
+import { keepFrame } from '../frame-lease.js';
 import type { EdgeCommandSocket } from '../relay/index.js';
 import type { AppliedRulesStore } from './applied-rules-store.js';
 
@@ -127,10 +128,11 @@ export class RulesSync {
     if (!checked.ok) return { ok: false, error: { code: 'BAD_MESSAGE', message: `camera:snapshot: ${formatIssues(checked.issues)}` } };
     const { cameraId } = checked.value;
     if (!this.opts.pipeline.cameraRules(cameraId)) return { ok: false, error: { code: 'NOT_FOUND', message: `camera ${cameraId} is not analysed on edge ${this.opts.edgeId}` } };
-    const frame = this.opts.pipeline.latestFrame(cameraId);
-    if (!frame) return { ok: false, error: { code: 'NOT_READY', message: `camera ${cameraId} has not delivered a frame yet` } };
+    const latest = this.opts.pipeline.latestFrame(cameraId);
+    if (!latest) return { ok: false, error: { code: 'NOT_READY', message: `camera ${cameraId} has not delivered a frame yet` } };
+    // Kept before the first await: analysis goes on while it is encoded, and its buffer must not be refilled.
+    const frame = keepFrame(latest);
     try {
-      // Frames are never reused by capture, so encoding one while analysis goes on is safe.
       const jpeg = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } }).jpeg({ quality: this.opts.jpegQuality }).toBuffer();
       return { ok: true, jpeg, width: frame.width, height: frame.height, capturedAt: frame.capturedAt };
     } catch (err) {

@@ -1,5 +1,6 @@
 import type { Detection, EventAttributes } from '../../../protocol/index.js';
 import type { Frame, Track } from '../types.js';
+import { keepFrame } from '../frame-lease.js';
 import { passesFilters } from './filters.js';
 import { boxInZone, clampToFrame, type Anchor } from './geometry.js';
 import type { SceneRuleConfig } from './rule-config.js';
@@ -256,7 +257,7 @@ export abstract class SceneRule<C extends SceneRuleConfig = SceneRuleConfig> {
       since: Math.min(s.firstAt, ctx.at),
       best: obs,
       bestRank: obs.rank ?? obs.score,
-      bestFrame: ctx.frame,
+      bestFrame: keepFrame(ctx.frame),
       bestDirty: false,
       latest: obs,
       topScore: obs.score,
@@ -276,7 +277,7 @@ export abstract class SceneRule<C extends SceneRuleConfig = SceneRuleConfig> {
     if (rank > ev.bestRank) {
       ev.best = obs;
       ev.bestRank = rank;
-      ev.bestFrame = ctx.frame;
+      ev.bestFrame = keepFrame(ctx.frame);
       ev.bestDirty = true;
     }
     if (!ev.bestDirty || ctx.at - ev.lastSentAt < this.cfg.updateIntervalMs) return undefined;
