@@ -39,6 +39,18 @@ describe('detector in a worker thread', () => {
     expect(rb.items.some((d) => d.label === 'dog')).toBe(true);
   }, 60_000);
 
+  it('reuses the pixel buffers the worker hands back without mixing up frames', async () => {
+    const bus = await frameFromImageFile(path.join(testMediaDir(), 'images', 'bus.jpg'), 'cam');
+    const black = { ...bus, seq: bus.seq + 1, data: Buffer.alloc(bus.data.length) };
+    const first = await detector.detect(bus);
+    // Same size, so each of these goes through a buffer that held the other picture before.
+    for (let i = 0; i < 3; i++) {
+      expect((await detector.detect(black)).items).toEqual([]);
+      expect((await detector.detect(bus)).items).toEqual(first.items);
+    }
+    expect(bus.data.some((v) => v !== 0)).toBe(true);
+  }, 60_000);
+
   it('fails a model that cannot load with a clear error, without leaving a worker behind', async () => {
     await expect(createWorkerDetector({ manifest, modelsDir: '/nonexistent-models', intraOpThreads: 1 })).rejects.toThrow(/MINGLIANG_MODELS_DIR|nonexistent-models/);
   }, 60_000);

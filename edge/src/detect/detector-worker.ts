@@ -27,9 +27,12 @@ try {
       return;
     }
     const { id, frame } = msg;
-    detector.detect({ ...frame, data: Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength) }).then(
-      (detections) => post({ type: 'result', id, detections, timings: detector.lastTimings }),
-      (err: unknown) => post({ type: 'error', id, message: err instanceof Error ? err.message : String(err) }),
+    // Once the detector is done with the pixels their buffer goes back (transferred, not copied): the
+    // sender reuses it for a later frame instead of allocating fresh memory per frame.
+    const pixels = frame.data.buffer as ArrayBuffer;
+    detector.detect({ ...frame, data: Buffer.from(pixels, frame.data.byteOffset, frame.data.byteLength) }).then(
+      (detections) => post({ type: 'result', id, detections, timings: detector.lastTimings, pixels }, [pixels]),
+      (err: unknown) => post({ type: 'error', id, message: err instanceof Error ? err.message : String(err), pixels }, [pixels]),
     );
   });
   post({ type: 'ready', warmupMs: detector.warmupMs, labels: [...detector.labels] });

@@ -26,6 +26,7 @@ export type ToWorker = { type: 'detect'; id: number; frame: WireFrame } | { type
 export type FromWorker =
   | { type: 'ready'; warmupMs: number; labels: string[] }
   | { type: 'failed'; message: string }
-  | { type: 'result'; id: number; detections: Detections; timings: DetectTimings | undefined }
-  | { type: 'error'; id: number; message: string }
+  /** `pixels`: the frame's buffer, transferred back so the next frame can be copied into it. */
+  | { type: 'result'; id: number; detections: Detections; timings: DetectTimings | undefined; pixels: ArrayBuffer }
+  | { type: 'error'; id: number; message: string; pixels: ArrayBuffer }
   | { type: 'closed' };
