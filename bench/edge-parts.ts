@@ -26,7 +26,7 @@ const [DETECT_W, DETECT_H] = (process.env.BENCH_DETECT_SIZE ?? '416x234').split(
 const noUplink: UplinkPort = { start() {}, notify() {}, async sendHeartbeat() {}, async stop() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function benchConfig(dataDir: string, cameras: { id: string; url: string }[], model: string, threads: number, motion: boolean): EdgeConfig {
+function benchConfig(dataDir: string, cameras: { id: string; url: string }[], model: string, threads: number, motion: boolean): EdgeConfig {
   return parseEdgeConfig(
     {
       edgeId: 'bench',
@@ -64,7 +64,7 @@ function counting(d: DetectorWithInput, counts: Map<string, number>): DetectorWi
   };
 }
 
-export async function runPipeline(opts: {
+async function runPipeline(opts: {
   config: EdgeConfig;
   createSource: (cameraId: string) => CameraSource;
   model: string;
@@ -299,7 +299,7 @@ export async function benchCaptureOverhead(o: { clip: string; seconds: number; l
 }
 
 /** Encodes a static clip: one frame of real footage held still, as an IP camera would send it (1 s GOP). */
-export async function freezeFrameClip(clip: string, dir: string, logger: Logger): Promise<string> {
+async function freezeFrameClip(clip: string, dir: string, logger: Logger): Promise<string> {
   const png = path.join(dir, 'frame.png');
   const out = path.join(dir, 'static.ts');
   await FfmpegProcess.spawn({ args: ['-hide_banner', '-loglevel', 'error', '-ss', '10', '-i', clip, '-frames:v', '1', '-y', png], logger }).exited;
