@@ -4,16 +4,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { mediaDir } from '../../common/env.js';
 import { CameraCapture, FrameFifo } from '../../edge/src/capture/index.js';
+import { waitFor } from '../support/harness.js';
 
 const logger = pino({ level: 'silent' });
-
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Byte i of the stream is (i mod 251): any misalignment or reuse of a buffer shows. */
 function stream(frames: number, size: number): Buffer {
@@ -39,7 +32,7 @@ describe('FrameFifo', () => {
       at += n;
       await new Promise((r) => setTimeout(r, 5));
     }
-    await until(() => frames.length === 6, 5000);
+    await waitFor('six whole frames', () => (frames.length === 6 ? true : undefined), 5000, 10);
     expect(reader.buffered).toBe(size - 20);
     frames.forEach((f, i) => {
       expect(f.byteOffset).toBe(0);
@@ -72,7 +65,7 @@ describe('FrameFifo', () => {
         backoff: { initialMs: 60_000, maxMs: 60_000 },
       });
       capture.start();
-      await until(() => capture.state === 'offline' && frames.length > 0, 20_000);
+      await waitFor(`the ${transport} capture to end with the clip`, () => (capture.state === 'offline' && frames.length > 0 ? true : undefined), 20_000, 10);
       await capture.stop();
       return frames;
     };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEdgeConfig } from '../../edge/src/config.js';
@@ -222,7 +223,7 @@ describe('edge pipeline wiring', () => {
     // The stored snapshot of the event is the picture of its best frame, frame 5, not a later one.
     const end = messages.find((m) => m.ruleId === 'people' && m.phase === 'end');
     expect(end?.snapshot).toBeDefined();
-    const jpeg = await import('node:fs').then((fs) => fs.readFileSync(outbox?.evidencePath(end?.snapshot?.sha256 ?? '') ?? ''));
+    const jpeg = readFileSync(outbox.evidencePath(end?.snapshot?.sha256 ?? ''));
     const corner = await sharp(jpeg).extract({ left: 0, top: 0, width: 10, height: 10 }).greyscale().raw().toBuffer();
     const mean = corner.reduce((a, b) => a + b, 0) / corner.length;
     expect(Math.abs(mean - level(5))).toBeLessThan(4);
