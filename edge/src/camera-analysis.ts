@@ -8,6 +8,13 @@ import { createRuleEngine, type ResolvedCameraRules, type RuleEngine, type RuleH
 import { ByteTracker } from './track/index.js';
 import type { Detections, Detector, DetectorWithInput, Frame } from './types.js';
 
+/** A frame between {@link CameraAnalysis.start} and {@link CameraAnalysis.finish}. */
+export interface FrameInAnalysis {
+  readonly frame: Frame;
+  /** The frame's detections (or why they failed); undefined when the motion gate skipped the frame. */
+  readonly detections: Promise<{ value: Detections } | { error: unknown }> | undefined;
+}
+
 export interface AnalysisStats {
   analysedFps: number;
   /** Frames the motion gate let through to the detector, and frames it spared it. */
@@ -34,7 +41,6 @@ export class CameraAnalysis {
   private readonly analysed = new RateMeter();
   private readonly inference = new RecentSamples();
   private readonly modelInput: { width: number; height: number };
-  private cropBuffer: Buffer | undefined;
   private detected = 0;
   private skipped = 0;
   private cropRuns = 0;
@@ -64,15 +70,19 @@ export class CameraAnalysis {
     };
   }
 
-  /** Analyses one frame; returns the event transitions it caused (none when the gate skipped it). */
-  async analyse(frame: Frame): Promise<RuleHit[]> {
+  /**
+   * First half of a frame's analysis, called in frame order: quality diagnosis, the motion gate, and the
+   * frame's detection started (not awaited). The pipeline may start the next frame before finishing this
+   * one, so the detector has the next frame while the tracker and rules work on this one.
+   */
+  start(frame: Frame): FrameInAnalysis {
     this.health?.observe(frame);
     let crops: { x: number; y: number; width: number; height: number }[] | undefined;
     if (this.motion && this.gate) {
       const m = this.motion.process(frame);
       if (!this.gate.shouldDetect(m, frame.capturedAt)) {
         this.skipped += 1;
-        return [];
+        return { frame, detections: undefined };
       }
       if (this.camera.motion.crops && this.gate.lastReason === 'motion') {
         const plan = planDetection(m.regions, frame.width, frame.height, { modelWidth: this.modelInput.width, modelHeight: this.modelInput.height });
@@ -80,12 +90,26 @@ export class CameraAnalysis {
       }
     }
     this.detected += 1;
-    const detections = crops ? await this.detectCrops(frame, crops) : await detectAll(this.detectors, frame);
+    const detections = crops ? this.detectCrops(frame, crops) : detectAll(this.detectors, frame);
+    // Settled into a value at once: a failed detection is reported by finish(), which may only come
+    // after the previous frame's turn, and must not count as an unhandled rejection meanwhile.
+    return { frame, detections: detections.then((value) => ({ value }), (error: unknown) => ({ error })) };
+  }
+
+  /**
+   * Second half, called in frame order once the previous frame's is done: tracking and rules on the
+   * frame's detections. Returns the event transitions it caused (none when the gate skipped the frame).
+   */
+  async finish(started: FrameInAnalysis): Promise<RuleHit[]> {
+    if (!started.detections) return [];
+    const outcome = await started.detections;
+    if ('error' in outcome) throw outcome.error;
+    const detections = outcome.value;
     this.analysed.mark(Date.now());
     this.inference.add(detections.inferenceMs);
     // The tracker's answer also carries the frame's detections with the trackId of their confirmed track.
     const tracks = this.tracker.update(detections);
-    return this.rules.process({ frame, detections: { ...detections, items: tracks.detections }, tracks });
+    return this.rules.process({ frame: started.frame, detections: { ...detections, items: tracks.detections }, tracks });
   }
 
   stats(now: number): AnalysisStats {
@@ -105,10 +129,11 @@ export class CameraAnalysis {
     this.cropRuns += 1;
     const items: Detection[] = [];
     let inferenceMs = 0;
+    // One buffer for this frame's crops, which run one after another; the next frame may be cropping while
+    // this one's detection is still reading its buffer, so buffers are not shared across frames.
+    const cropBuffer = Buffer.allocUnsafe(Math.max(...crops.map((r) => r.width * r.height * 3)));
     for (const rect of crops) {
-      const need = rect.width * rect.height * 3;
-      if (!this.cropBuffer || this.cropBuffer.length < need) this.cropBuffer = Buffer.alloc(need);
-      const part = await detectAll(this.detectors, cropFrame(frame, rect, this.cropBuffer));
+      const part = await detectAll(this.detectors, cropFrame(frame, rect, cropBuffer));
       items.push(...mapCropDetections(part.items, rect, frame.width, frame.height));
       inferenceMs += part.inferenceMs;
     }

@@ -21,6 +21,13 @@ export const CameraConfig = Type.Object(
         width: Type.Integer({ minimum: 32, maximum: 3840, default: 768, description: 'decoded frame width (px)' }),
         height: Type.Integer({ minimum: 32, maximum: 2160, default: 432, description: 'decoded frame height (px)' }),
         fps: Type.Number({ exclusiveMinimum: 0, maximum: 30, default: 5, description: 'analysed frames per second' }),
+        framesInFlight: Type.Integer({
+          minimum: 1,
+          maximum: 2,
+          default: 2,
+          description:
+            'frames of this camera in analysis at once: with 2 the next frame is detected while the previous one is tracked and judged (more analysed fps per detector); 1 analyses each frame from the newest picture',
+        }),
       },
       'decode settings of the frames handed to detection',
     ),

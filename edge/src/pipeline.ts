@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CameraRuleSet, CameraStatus, EventMessage, Heartbeat } from '../../protocol/index.js';
-import { CameraAnalysis } from './camera-analysis.js';
+import { CameraAnalysis, type FrameInAnalysis } from './camera-analysis.js';
 import type { CameraConfig, EdgeConfig } from './config.js';
 import { EventEvidence, type ClipSource } from './event-evidence.js';
 import { EvidenceGuards } from './evidence-guards.js';
@@ -71,7 +71,7 @@ export interface Pipeline {
    * ones end, and those ends go out like any event), and never stops capture or detection.
    */
   replaceRules(cameraId: string, rules: CameraRuleSet, plan: ResolvedCameraRules): Promise<void>;
-  /** The newest frame the camera's analysis took, if any (for a current picture of the camera). */
+  /** The newest frame whose analysis has finished, if any (for a current picture of the camera). */
   latestFrame(cameraId: string): Frame | undefined;
   /** Called with every message written to the outbox (for the demo console and tests). */
   onMessage(listener: (msg: EventMessage) => void): void;
@@ -86,6 +86,7 @@ interface CameraRun {
   recorder: CameraRecorder | undefined;
   labels: ReadonlyMap<string, readonly string[]>;
   plan: ResolvedCameraRules;
+  /** The newest frame whose turn has ended. */
   latest: Frame | undefined;
   /** Tail of the camera's turns: a frame's analysis and a rule swap never overlap. */
   turn: Promise<void>;
@@ -111,8 +112,9 @@ function ruleSetOf(camera: CameraConfig): CameraRuleSet {
 /**
  * Wires the edge stages for all cameras: capture → (latest frame wins) → quality + motion gate → detect
  * (all the camera's models) → track → rules → evidence (snapshot, clip) → outbox → uplink. Each camera
- * has its own loop with at most one frame in detection, so a slow or failing camera costs the others
- * nothing, and each detector worker's FIFO of at most one request per camera gives every camera a turn.
+ * has its own loop with at most `detect.framesInFlight` frames in analysis, so a slow or failing camera
+ * costs the others nothing, and each detector's FIFO, holding at most that many requests per camera,
+ * gives every camera a turn.
  */
 export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Promise<Pipeline> {
   const { logger, outbox, uplink } = deps;
@@ -132,23 +134,41 @@ export async function startPipeline(config: EdgeConfig, deps: PipelineDeps): Pro
 
   async function runCamera(run: CameraRun): Promise<void> {
     const log = logger.child({ camera: run.camera.id });
+    // Turns of frames still in analysis, oldest first: at most `framesInFlight`, so the detector can
+    // have the next frame while this one is tracked and judged, and latest-frame-wins still holds.
+    const inFlight: Promise<void>[] = [];
     for (;;) {
       const frame = await run.source.next();
-      if (!frame || stopping) return;
-      // The previous frame's turn is over and it is no longer the latest: unless a stage kept it (an
-      // event's best frame, a snapshot being encoded), its buffer can take a later picture.
-      const previous = run.latest;
-      run.latest = frame;
-      if (previous) run.source.release?.(previous);
+      if (!frame || stopping) break;
+      inFlight.push(analyseFrame(run, frame, log));
+      while (inFlight.length >= run.camera.detect.framesInFlight) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+  }
+
+  /** Starts a frame's analysis at once (in frame order) and finishes it in the camera's turn; never rejects. */
+  function analyseFrame(run: CameraRun, frame: Frame, log: Logger): Promise<void> {
+    const failed = (err: unknown) => log.error({ err }, 'analysis of a frame failed');
+    let started: FrameInAnalysis | undefined;
+    try {
+      started = run.analysis.start(frame);
+    } catch (err) {
+      failed(err);
+    }
+    return exclusive(run, async () => {
       try {
-        await exclusive(run, async () => {
-          for (const hit of await run.analysis.analyse(frame)) await evidence.emit(hit, run.camera, run.recorder);
-        });
+        if (started) for (const hit of await run.analysis.finish(started)) await evidence.emit(hit, run.camera, run.recorder);
       } catch (err) {
         // One bad frame or a failed write must not end the camera's analysis; the next frame retries.
-        log.error({ err }, 'analysis of a frame failed');
+        failed(err);
+      } finally {
+        // Turns run in frame order. The previous frame is no longer the latest: unless a stage kept it
+        // (an event's best frame, a snapshot being encoded), its buffer can take a later picture.
+        const previous = run.latest;
+        run.latest = frame;
+        if (previous) run.source.release?.(previous);
       }
-    }
+    });
   }
 
   const runs: CameraRun[] = [];

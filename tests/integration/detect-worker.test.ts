@@ -1,8 +1,11 @@
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadManifest } from '../../models/manifest.js';
 import { createOnnxDetector, frameFromImageFile } from '../../edge/src/detect/index.js';
 import { createWorkerDetector, type WorkerDetector } from '../../edge/src/detect/worker-detector.js';
+import type { Frame } from '../../edge/src/types.js';
+import type { Detection } from '../../protocol/index.js';
 import { testMediaDir, testModelsDir } from '../support/harness.js';
 
 describe('detector in a worker thread', () => {
@@ -39,7 +42,7 @@ describe('detector in a worker thread', () => {
     expect(rb.items.some((d) => d.label === 'dog')).toBe(true);
   }, 60_000);
 
-  it('reuses the pixel buffers the worker hands back without mixing up frames', async () => {
+  it('reuses the tensor buffers the worker hands back without mixing up frames', async () => {
     const bus = await frameFromImageFile(path.join(testMediaDir(), 'images', 'bus.jpg'), 'cam');
     const black = { ...bus, seq: bus.seq + 1, data: Buffer.alloc(bus.data.length) };
     const first = await detector.detect(bus);
@@ -49,6 +52,49 @@ describe('detector in a worker thread', () => {
       expect((await detector.detect(bus)).items).toEqual(first.items);
     }
     expect(bus.data.some((v) => v !== 0)).toBe(true);
+  }, 60_000);
+
+  it('gives each frame its own detections when frames of different shapes share tensor buffers', async () => {
+    // bus.jpg is portrait (padded beside), dog.jpg landscape (padded below): a buffer that kept the
+    // other frame's picture in its padding would change the detections.
+    const frames = [
+      await frameFromImageFile(path.join(testMediaDir(), 'images', 'bus.jpg'), 'cam-a'),
+      await frameFromImageFile(path.join(testMediaDir(), 'images', 'dog.jpg'), 'cam-b'),
+    ];
+    const local = await createOnnxDetector({ manifest, modelsDir: testModelsDir(), intraOpThreads: 1, verifySha256: false });
+    const expected: (readonly Detection[])[] = [];
+    for (const f of frames) expected.push((await local.detect(f)).items);
+    await local.close();
+    const order = [0, 1, 1, 0, 0, 1, 0, 1];
+    const got = await Promise.all(order.map((i) => detector.detect(frames[i] as Frame)));
+    expect(got.map((d) => d.items)).toEqual(order.map((i) => expected[i]));
+  }, 60_000);
+
+  it('replaces a worker that dies: the calls it had fail, the calls still waiting are answered by the new one', async () => {
+    const frame = await frameFromImageFile(path.join(testMediaDir(), 'images', 'dog.jpg'), 'cam');
+    const expected = (await detector.detect(frame)).items;
+    // Just before the worker is handed its second frame, it is sent a message its handler cannot read: an
+    // uncaught exception ends the thread, as a bug or an out-of-memory in the worker would. (Not
+    // worker.terminate(): terminating a thread inside onnxruntime-node's session.run aborts the whole process.)
+    const original = Worker.prototype.postMessage;
+    let sent = 0;
+    const post = vi.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+      if ((args[0] as { type?: string }).type === 'detect' && ++sent === 2) original.call(this, { type: 'detect', id: -1 });
+      original.apply(this, args);
+    });
+    const calls = Array.from({ length: 4 }, () => detector.detect(frame).then((d) => d.items, (err: Error) => err));
+    const outcomes = await Promise.all(calls);
+    post.mockRestore();
+    // Each call is answered or fails with the exit. The frame posted second (the first two are prepared
+    // side by side, so it may be either call) reached the worker after the bad message and fails; the
+    // other may have finished first, and then the third call took its place at the old worker and failed.
+    // The fourth can only have gone to the replacement.
+    const exited = expect.objectContaining({ message: expect.stringMatching(/exited \(code 1\)/) });
+    for (const outcome of outcomes) expect([expected, exited]).toContainEqual(outcome);
+    expect(outcomes.filter((o) => o instanceof Error).length).toBeGreaterThanOrEqual(1);
+    expect(outcomes[3]).toEqual(expected);
+    expect(detector.restarts).toBe(1);
+    expect((await detector.detect(frame)).items).toEqual(expected);
   }, 60_000);
 
   it('fails a model that cannot load with a clear error, without leaving a worker behind', async () => {

@@ -295,6 +295,23 @@ describe('preprocess', () => {
     expect(third.data[0]).toBe(114);
   });
 
+  it('writes every value of a buffer it is given, padding included, whatever the buffer held before', async () => {
+    const centre = small({ letterbox: 'centre' });
+    const wide = frame();
+    // 2x4: a tall frame, padded left and right instead of above and below.
+    const tall: Frame = { ...wide, width: 2, height: 4 };
+    const dirty = new Float32Array(3 * 4 * 4).fill(Number.NaN);
+    for (const f of [wide, tall, wide]) {
+      const expected = await createPreprocessor(centre).run(f);
+      const got = await createPreprocessor(centre).run(f, dirty);
+      expect(got.data).toBe(dirty);
+      expect([...got.data]).toEqual([...expected.data]);
+    }
+    expect(dirty.some((v) => Number.isNaN(v))).toBe(false);
+    expect(dirty[0]).toBe(114); // top-left is padding beside the tall frame
+    await expect(createPreprocessor(centre).run(wide, new Float32Array(5))).rejects.toThrow(/holds 5 values/);
+  });
+
   it('rejects a frame whose buffer is too short', async () => {
     const pre = createPreprocessor(small({}));
     await expect(pre.run({ ...frame(), width: 10 })).rejects.toThrow(/RGB24/);

@@ -18,7 +18,7 @@ describe('edge config', () => {
   it('fills defaults and freezes the result', () => {
     const cfg = parseEdgeConfig({ cloud: { token: 't' }, cameras: [camera] }, 'test', { env: {} });
     expect(cfg.edgeId).toBe('edge-1');
-    expect(cfg.cameras[0]?.detect).toEqual({ width: 768, height: 432, fps: 5 });
+    expect(cfg.cameras[0]?.detect).toEqual({ width: 768, height: 432, fps: 5, framesInFlight: 2 });
     expect(cfg.cameras[0]?.rules[0]).toMatchObject({ classes: ['person'], enterFrames: 3, exitFrames: 10, severity: 2 });
     expect(Object.isFrozen(cfg.cameras[0]?.detect)).toBe(true);
   });

@@ -65,7 +65,7 @@ describe('edge pipeline wiring', () => {
     dirs.splice(0).forEach((d) => d.remove());
   });
 
-  function config(dataDir: string, motion: boolean) {
+  function config(dataDir: string, motion: boolean, framesInFlight = 2) {
     return parseEdgeConfig(
       {
         dataDir,
@@ -75,7 +75,7 @@ describe('edge pipeline wiring', () => {
             id: 'cam-1',
             name: 'Test',
             url: 'rtsp://127.0.0.1/x',
-            detect: { width: W, height: H, fps: 5 },
+            detect: { width: W, height: H, fps: 5, framesInFlight },
             models: ['coco', 'ppe'],
             motion: { enabled: motion, redetectIntervalMs: 100_000, redetectMaxIntervalMs: 100_000 },
             record: { enabled: false },
@@ -191,6 +191,8 @@ describe('edge pipeline wiring', () => {
       createFakeDetector({
         modelId: 'coco',
         labels: ['person'],
+        // The picture is read after a delay, when the pipeline has already taken the next frame (two in flight).
+        delayMs: 10,
         script: (f) => {
           seen.push([f.seq, f.data[0] as number]);
           // The person's score rises to frame 5 and falls after: frame 5 is the best, the event's snapshot.
@@ -227,5 +229,48 @@ describe('edge pipeline wiring', () => {
     const corner = await sharp(jpeg).extract({ left: 0, top: 0, width: 10, height: 10 }).greyscale().raw().toBuffer();
     const mean = corner.reduce((a, b) => a + b, 0) / corner.length;
     expect(Math.abs(mean - level(5))).toBeLessThan(4);
+  });
+
+  it.each([1, 2])('with framesInFlight %i, detects that many frames of a camera at once and finishes them in frame order', async (framesInFlight) => {
+    const tmp = tempDir('pipe-depth');
+    dirs.push(tmp);
+    outbox = openSqliteOutbox(tmp.dir);
+    const slow = withInput(createFakeDetector({ modelId: 'coco', labels: ['person'], delayMs: 15, script: (f) => (f.seq >= 3 && f.seq < 12 ? [person] : []) }));
+    let active = 0;
+    let mostActive = 0;
+    const coco: DetectorWithInput = {
+      ...slow,
+      async detect(frame) {
+        active += 1;
+        mostActive = Math.max(mostActive, active);
+        try {
+          return await slow.detect(frame);
+        } finally {
+          active -= 1;
+        }
+      },
+    };
+    const ppe = withInput(createFakeDetector({ modelId: 'ppe', labels: ['helmet'], script: () => [] }));
+    const source = scriptedSource('cam-1', 20, () => true);
+    const messages: EventMessage[] = [];
+    const pipeline = await startPipeline(config(tmp.dir, false, framesInFlight), {
+      createSource: () => source,
+      createDetector: async (id) => (id === 'coco' ? coco : ppe),
+      outbox,
+      uplink: uplink(),
+      logger: testLogger('pipe-depth'),
+      version: 'test',
+    });
+    pipeline.onMessage((m) => messages.push(m));
+    await waitFor('all frames analysed', () => (pipeline.latestFrame('cam-1')?.seq === 19 ? true : undefined), 5000);
+    await pipeline.stop();
+
+    expect(mostActive).toBe(framesInFlight);
+    expect(slow.frames.map((f) => f.seq)).toEqual([...Array(20).keys()]);
+    // The rules saw the frames in order: the event opened after two frames with a person (confirmFrames)
+    // and closed once they were gone.
+    const people = messages.filter((m) => m.ruleId === 'people');
+    expect(people.map((m) => m.phase)).toEqual(['start', 'end']);
+    expect(people[0]?.startedAt).toBe(1_700_000_000_000 + 5 * 200);
   });
 });

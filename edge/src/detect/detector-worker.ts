@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry hosting one {@link createOnnxDetector}. onnxruntime-node's `session.run` blocks the
  * thread it is called on for the whole inference, so running it here keeps the edge's event loop (socket.io,
- * heartbeats, capture pipes) responsive. Messages: see worker-protocol.ts.
+ * heartbeats, capture pipes) responsive. Frames arrive already preprocessed (see worker-detector.ts), so this
+ * thread only runs the session and decodes. Messages: see worker-protocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createOnnxDetector } from './onnx-detector.js';
@@ -26,13 +27,13 @@ try {
       void detector.close().then(() => post({ type: 'closed' }));
       return;
     }
-    const { id, frame } = msg;
-    // Once the detector is done with the pixels their buffer goes back (transferred, not copied): the
-    // sender reuses it for a later frame instead of allocating fresh memory per frame.
-    const pixels = frame.data.buffer as ArrayBuffer;
-    detector.detect({ ...frame, data: Buffer.from(pixels, frame.data.byteOffset, frame.data.byteLength) }).then(
-      (detections) => post({ type: 'result', id, detections, timings: detector.lastTimings, pixels }, [pixels]),
-      (err: unknown) => post({ type: 'error', id, message: err instanceof Error ? err.message : String(err), pixels }, [pixels]),
+    const { id, frame, input, preprocessMs } = msg;
+    // Once the session is done with the input its buffer goes back (transferred, not copied): the
+    // sender prepares a later frame in it instead of allocating fresh memory per frame.
+    const tensor = input.data.buffer as ArrayBuffer;
+    detector.detectPrepared(frame, input, preprocessMs).then(
+      (detections) => post({ type: 'result', id, detections, timings: detector.lastTimings, tensor }, [tensor]),
+      (err: unknown) => post({ type: 'error', id, message: err instanceof Error ? err.message : String(err), tensor }, [tensor]),
     );
   });
   post({ type: 'ready', warmupMs: detector.warmupMs, labels: [...detector.labels] });

@@ -7,7 +7,7 @@ import { decodeYolov5 } from './decode-yolov5.js';
 import { decodeYolov8 } from './decode-yolov8.js';
 import { decodeYolox } from './decode-yolox.js';
 import { nms, toDetections } from './nms.js';
-import { createPreprocessor, letterboxGeometry } from './preprocess.js';
+import { createPreprocessor, letterboxGeometry, type PreprocessedFrame } from './preprocess.js';
 
 /** The logging the detector does; a pino logger fits. */
 export interface DetectLogger {
@@ -38,8 +38,17 @@ export interface DetectTimings {
   readonly decodeMs: number;
 }
 
+/** The frame a prepared input came from: what its detections are labelled with. */
+export type FrameRef = Pick<Frame, 'cameraId' | 'seq' | 'capturedAt'>;
+
 /** A {@link Detector} backed by an onnxruntime-node CPU session. */
 export interface OnnxDetector extends Detector {
+  /**
+   * Runs the model on an input already preprocessed elsewhere (a detector worker's caller prepares the
+   * next frame while this one runs). `input` must stay untouched until the promise settles; `preprocessMs`
+   * is what preparing it took, counted in the detections' `inferenceMs`. Serialised with `detect`.
+   */
+  detectPrepared(frame: FrameRef, input: PreprocessedFrame, preprocessMs: number): Promise<Detections>;
   /** Steps of the most recent `detect`, for status and benchmarks; undefined before the first. */
   readonly lastTimings: DetectTimings | undefined;
   /** Time the warm-up `session.run` took at start, ms (includes one-off allocations). */
@@ -101,24 +110,44 @@ export async function createOnnxDetector(opts: OnnxDetectorOptions): Promise<Onn
   let queue: Promise<unknown> = Promise.resolve();
   let lastTimings: DetectTimings | undefined;
 
-  async function detectNow(frame: Frame): Promise<Detections> {
-    const start = performance.now();
-    const prepared = await pre.run(frame);
+  async function runPrepared(frame: FrameRef, prepared: PreprocessedFrame, preprocessMs: number): Promise<Detections> {
+    const [, , h, w] = prepared.dims;
+    if (h !== input.height || w !== input.width || prepared.data.length !== pre.length) {
+      throw new Error(`model "${manifest.id}" takes a ${input.width}x${input.height} input, got ${w}x${h} with ${prepared.data.length} values`);
+    }
     const tRun = performance.now();
-    const results = await session.run({ [input.name]: tensor });
+    // The in-thread path reuses one Tensor over the preprocessor's buffer; other buffers get a Tensor of their own (a thin wrapper).
+    const feed = prepared.data === pre.buffer ? tensor : new Tensor('float32', prepared.data, prepared.dims);
+    const results = await session.run({ [input.name]: feed });
     const tDecode = performance.now();
     const boxes = readOutput(results, manifest, (data, dims) => decode(data, dims, { thresholds, geometry: prepared.geometry }));
     const items = toDetections(nms(boxes, nmsOpts), labels);
     const end = performance.now();
-    lastTimings = { preprocessMs: tRun - start, runMs: tDecode - tRun, decodeMs: end - tDecode };
+    lastTimings = { preprocessMs, runMs: tDecode - tRun, decodeMs: end - tDecode };
     return {
       cameraId: frame.cameraId,
       frameSeq: frame.seq,
       capturedAt: frame.capturedAt,
       modelId: manifest.id,
       items,
-      inferenceMs: round2(end - start),
+      inferenceMs: round2(preprocessMs + end - tRun),
     };
+  }
+
+  async function detectNow(frame: Frame): Promise<Detections> {
+    const start = performance.now();
+    const prepared = await pre.run(frame);
+    return runPrepared(frame, prepared, performance.now() - start);
+  }
+
+  /** Runs `fn` after every call before it: the session and the preprocessor's buffer are used one call at a time. */
+  function serialised(fn: () => Promise<Detections>): Promise<Detections> {
+    // Calls queued before close() still complete; close() waits for them before releasing the session.
+    if (closed) return Promise.reject(new Error(`detector for model "${manifest.id}" is closed`));
+    const result = queue.then(fn);
+    // The queue only orders calls; each caller gets its own result or error from `result`.
+    queue = result.catch(() => undefined);
+    return result;
   }
 
   return {
@@ -128,14 +157,8 @@ export async function createOnnxDetector(opts: OnnxDetectorOptions): Promise<Onn
     get lastTimings() {
       return lastTimings;
     },
-    detect(frame) {
-      // Calls queued before close() still complete; close() waits for them before releasing the session.
-      if (closed) return Promise.reject(new Error(`detector for model "${manifest.id}" is closed`));
-      const result = queue.then(() => detectNow(frame));
-      // The queue only orders calls; each caller gets its own result or error from `result`.
-      queue = result.catch(() => undefined);
-      return result;
-    },
+    detect: (frame) => serialised(() => detectNow(frame)),
+    detectPrepared: (frame, prepared, preprocessMs) => serialised(() => runPrepared(frame, prepared, preprocessMs)),
     async close() {
       if (closed) return;
       closed = true;

@@ -57,7 +57,7 @@ export function letterboxGeometry(srcWidth: number, srcHeight: number, spec: Pre
   };
 }
 
-/** The model input for one frame. `data` is owned by the preprocessor and overwritten by its next call. */
+/** The model input for one frame, in the buffer it was written to. */
 export interface PreprocessedFrame {
   readonly data: Float32Array;
   /** Always `[1, 3, height, width]`. */
@@ -65,42 +65,45 @@ export interface PreprocessedFrame {
   readonly geometry: LetterboxGeometry;
 }
 
-/** Turns frames into one model's NCHW float32 input, reusing one tensor buffer across calls. */
+/** Turns frames into one model's NCHW float32 input. */
 export interface Preprocessor {
   readonly spec: PreprocessSpec;
-  /** The reused tensor buffer (length 3·width·height); valid until the next {@link Preprocessor.run}. */
+  /** Values in one input tensor: 3·width·height. */
+  readonly length: number;
+  /** The preprocessor's own tensor buffer: where {@link Preprocessor.run} writes unless given another. */
   readonly buffer: Float32Array;
-  run(frame: Frame): Promise<PreprocessedFrame>;
+  /**
+   * Writes the frame's model input into `into` (every value, padding included, so any buffer of
+   * {@link Preprocessor.length} will do). The frame's pixels are read before the returned promise settles.
+   * Calls writing to the same buffer must not overlap.
+   */
+  run(frame: Frame, into?: Float32Array): Promise<PreprocessedFrame>;
 }
 
 /**
- * Builds a preprocessor for a model input: resize with sharp, then one pass that writes
- * normalised values into a preallocated Float32Array through a per-channel 256-entry lookup table. The
- * padding is only rewritten when the frame size changes, since a camera's frames all share one geometry.
- * Calls must not overlap (the buffer is shared); the detector serialises them.
+ * Builds a preprocessor for a model input: resize with sharp, then one pass that writes normalised values
+ * into a preallocated Float32Array through a per-channel 256-entry lookup table. The padding is written
+ * on every call with `fill` (tens of microseconds): buffers travel to a detector worker and back, so a
+ * buffer cannot be assumed to hold the padding of an earlier frame.
  */
 export function createPreprocessor(spec: PreprocessSpec): Preprocessor {
   const { width: W, height: H } = spec;
   const plane = W * H;
-  const buffer = new Float32Array(3 * plane);
+  const length = 3 * plane;
+  const buffer = new Float32Array(length);
   const lut = normalisationTable(spec);
   // Tensor channel c reads frame channel srcChannel[c]: RGB frames, BGR models swap 0 and 2.
   const srcChannel = spec.channelOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2];
   const padNorm = [0, 1, 2].map((c) => lut[c * 256 + spec.padValue] ?? 0);
   const dims = [1, 3, H, W] as const;
-  let lastKey = '';
 
-  async function run(frame: Frame): Promise<PreprocessedFrame> {
+  async function run(frame: Frame, into: Float32Array = buffer): Promise<PreprocessedFrame> {
     const { width: fw, height: fh, data } = frame;
     if (!(fw > 0 && fh > 0) || data.length !== fw * fh * 3) {
       throw new Error(`frame ${frame.cameraId}#${frame.seq}: ${data.length} bytes is not a ${fw}x${fh} RGB24 image`);
     }
+    if (into.length !== length) throw new Error(`tensor buffer holds ${into.length} values, the ${W}x${H} input needs ${length}`);
     const g = letterboxGeometry(fw, fh, spec);
-    const key = `${fw}x${fh}`;
-    if (key !== lastKey) {
-      for (let c = 0; c < 3; c++) buffer.fill(padNorm[c] ?? 0, c * plane, (c + 1) * plane);
-      lastKey = key;
-    }
     // lanczos3 (sharp's default) on purpose: the reference detections in ../shared/models were measured
     // with it and match to 3 decimals; bilinear moves some scores by 0.02-0.05 (e.g. YOLO11n car on dog.jpg).
     const pixels =
@@ -112,6 +115,7 @@ export function createPreprocessor(spec: PreprocessSpec): Preprocessor {
             .toBuffer();
     const rw = g.resizedWidth;
     const rh = g.resizedHeight;
+    fillPadding(into, g, padNorm);
     const s0 = srcChannel[0] ?? 0;
     const s1 = srcChannel[1] ?? 1;
     const s2 = srcChannel[2] ?? 2;
@@ -119,15 +123,33 @@ export function createPreprocessor(spec: PreprocessSpec): Preprocessor {
       let src = y * rw * 3;
       let dst = (y + g.padY) * W + g.padX;
       for (let x = 0; x < rw; x++, src += 3, dst++) {
-        buffer[dst] = lut[pixels[src + s0] as number] as number;
-        buffer[dst + plane] = lut[256 + (pixels[src + s1] as number)] as number;
-        buffer[dst + 2 * plane] = lut[512 + (pixels[src + s2] as number)] as number;
+        into[dst] = lut[pixels[src + s0] as number] as number;
+        into[dst + plane] = lut[256 + (pixels[src + s1] as number)] as number;
+        into[dst + 2 * plane] = lut[512 + (pixels[src + s2] as number)] as number;
       }
     }
-    return { data: buffer, dims, geometry: g };
+    return { data: into, dims, geometry: g };
   }
 
-  return { spec, buffer, run };
+  /** Writes the padding value of each channel around the resized image (rows above and below, columns beside). */
+  function fillPadding(into: Float32Array, g: LetterboxGeometry, pad: readonly number[]): void {
+    const top = g.padY * W;
+    const bottom = (g.padY + g.resizedHeight) * W;
+    const right = g.padX + g.resizedWidth;
+    for (let c = 0; c < 3; c++) {
+      const v = pad[c] ?? 0;
+      const base = c * plane;
+      into.fill(v, base, base + top);
+      into.fill(v, base + bottom, base + plane);
+      if (g.resizedWidth === W) continue;
+      for (let row = top; row < bottom; row += W) {
+        into.fill(v, base + row, base + row + g.padX);
+        into.fill(v, base + row + right, base + row + W);
+      }
+    }
+  }
+
+  return { spec, length, buffer, run };
 }
 
 /** `lut[c*256 + v]` = normalised value of pixel value v in tensor channel c. */

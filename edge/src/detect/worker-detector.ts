@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Detections, DetectorWithInput, Frame } from '../types.js';
 import type { DetectTimings, OnnxDetectorOptions } from './onnx-detector.js';
+import { createPreprocessor, type PreprocessedFrame } from './preprocess.js';
 import type { DetectorWorkerInit, FromWorker, ToWorker } from './worker-protocol.js';
 
 /** A {@link Detector} whose inference runs in a worker thread. */
@@ -19,10 +21,19 @@ export type WorkerDetectorOptions = Omit<OnnxDetectorOptions, 'logger'> & {
   logger?: { warn(obj: object, msg?: string): void; info(obj: object, msg?: string): void };
 };
 
-interface Pending {
+/** A `detect` call waiting for its turn at the worker or for the worker's answer. */
+interface Request {
+  frame: Frame;
   resolve(d: Detections): void;
   reject(err: Error): void;
 }
+
+/**
+ * Requests at the worker at once. Two keep its session busy: while it runs one, the next is already
+ * preprocessed and queued on its port, so the worker goes straight from one `session.run` to the next.
+ * More would only hold more 2 MB tensors and make the newest frames wait longer.
+ */
+const AT_WORKER = 2;
 
 /**
  * Spawns the worker. From compiled JavaScript it runs `detector-worker.js`; from TypeScript sources (tests)
@@ -49,9 +60,12 @@ function tsxEsmApi(from: string): string {
 }
 
 /**
- * Loads a model in a worker thread and answers `detect` from there. At most one frame per caller is in
- * flight (the pipeline awaits each), the worker serialises calls on its session, and a worker that dies
- * is replaced on the next call, failing only the calls it had in hand.
+ * Loads a model in a worker thread and answers `detect` from there. Frames are preprocessed here, on the
+ * calling thread, into tensor buffers that are transferred to the worker and back: the worker's thread is
+ * blocked by `session.run`, so preparing the next frame there would leave the session idle meanwhile,
+ * while here it overlaps the running inference (onnxruntime's two threads leave about half a core free).
+ * Calls are answered in arrival order (a FIFO, so cameras take turns); a worker that dies is replaced,
+ * failing only the calls it had in hand.
  */
 export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise<WorkerDetector> {
   const init: DetectorWorkerInit = {
@@ -62,27 +76,32 @@ export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise
     ...(opts.scoreThreshold !== undefined ? { scoreThreshold: opts.scoreThreshold } : {}),
   };
   const modelId = opts.manifest.id;
+  const pre = createPreprocessor(opts.manifest.input);
   let nextId = 1;
   let closed = false;
   let restarts = 0;
   let lastTimings: DetectTimings | undefined;
-  const pending = new Map<number, Pending>();
-  /**
-   * Pixel buffers the worker gave back, reused for later frames: a fresh 292 KB buffer per frame costs
-   * page faults (measured at ~0.25 ms per frame for capture buffers). A few cover the frames in flight.
-   */
-  const spare: ArrayBuffer[] = [];
-  const giveBack = (pixels: ArrayBuffer) => {
-    // The oldest goes first, so buffers of another size (motion crops) do not stay for ever.
-    if (spare.length >= 2) spare.shift();
-    spare.push(pixels);
-  };
+  /** Calls not yet sent to the worker, oldest first. */
+  const waiting: Request[] = [];
+  /** Calls being preprocessed for the worker, and calls at the worker by request id. */
+  let preparing = 0;
+  const atWorker = new Map<number, Request>();
+  /** Tensor buffers the worker gave back, reused for later frames (every one is `pre.length` floats). */
+  const spare: Float32Array[] = [];
   let current: { worker: Worker; warmupMs: number; labels: string[] } | undefined;
+  let restarting: Promise<void> | undefined;
 
   const start = () =>
     new Promise<{ worker: Worker; warmupMs: number; labels: string[] }>((resolve, reject) => {
       const worker = spawnWorker(init);
       let ready = false;
+      const answered = (id: number, tensor: ArrayBuffer): Request | undefined => {
+        if (spare.length < AT_WORKER) spare.push(new Float32Array(tensor));
+        const req = atWorker.get(id);
+        atWorker.delete(id);
+        pump();
+        return req;
+      };
       worker.on('message', (msg: FromWorker) => {
         switch (msg.type) {
           case 'ready':
@@ -93,17 +112,12 @@ export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise
             reject(new Error(msg.message));
             void worker.terminate();
             break;
-          case 'result': {
-            giveBack(msg.pixels);
+          case 'result':
             lastTimings = msg.timings;
-            pending.get(msg.id)?.resolve(msg.detections);
-            pending.delete(msg.id);
+            answered(msg.id, msg.tensor)?.resolve(msg.detections);
             break;
-          }
           case 'error':
-            giveBack(msg.pixels);
-            pending.get(msg.id)?.reject(new Error(msg.message));
-            pending.delete(msg.id);
+            answered(msg.id, msg.tensor)?.reject(new Error(msg.message));
             break;
           case 'closed':
             break;
@@ -115,11 +129,75 @@ export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise
       });
       worker.on('exit', (code) => {
         if (!ready) reject(new Error(`detector worker for ${modelId} exited with code ${code} before it was ready`));
-        for (const p of pending.values()) p.reject(new Error(`detector worker for ${modelId} exited (code ${code})`));
-        pending.clear();
+        for (const req of atWorker.values()) req.reject(new Error(`detector worker for ${modelId} exited (code ${code})`));
+        atWorker.clear();
         if (current?.worker === worker) current = undefined;
+        // Calls still waiting go to a replacement.
+        pump();
       });
     });
+
+  /** Starts a replacement worker; if it cannot start, the waiting calls fail with its error. */
+  function restart(): void {
+    if (restarting || closed) return;
+    restarts += 1;
+    opts.logger?.warn({ model: modelId, restarts }, 'restarting detector worker');
+    restarting = start().then(
+      (c) => {
+        current = c;
+      },
+      (err: unknown) => {
+        const error = err instanceof Error ? err : new Error(String(err));
+        for (const req of waiting.splice(0)) req.reject(error);
+      },
+    );
+    void restarting.finally(() => {
+      restarting = undefined;
+      pump();
+    });
+  }
+
+  /** Sends waiting calls to the worker while it has fewer than {@link AT_WORKER}. */
+  function pump(): void {
+    while (waiting.length > 0 && preparing + atWorker.size < AT_WORKER) {
+      if (!current) {
+        if (!closed) restart();
+        return;
+      }
+      const req = waiting.shift() as Request;
+      preparing += 1;
+      void send(current.worker, req);
+    }
+  }
+
+  async function send(worker: Worker, req: Request): Promise<void> {
+    const tensor = spare.pop() ?? new Float32Array(pre.length);
+    const t0 = performance.now();
+    let input: PreprocessedFrame;
+    try {
+      input = await pre.run(req.frame, tensor);
+    } catch (err) {
+      preparing -= 1;
+      spare.push(tensor);
+      req.reject(err instanceof Error ? err : new Error(String(err)));
+      pump();
+      return;
+    }
+    const preprocessMs = performance.now() - t0;
+    preparing -= 1;
+    if (current?.worker !== worker) {
+      // The worker died while this frame was being prepared: it goes first to the replacement.
+      spare.push(tensor);
+      waiting.unshift(req);
+      pump();
+      return;
+    }
+    const id = nextId++;
+    atWorker.set(id, req);
+    const { cameraId, seq, capturedAt } = req.frame;
+    const msg: ToWorker = { type: 'detect', id, frame: { cameraId, seq, capturedAt }, input, preprocessMs };
+    worker.postMessage(msg, [tensor.buffer as ArrayBuffer]);
+  }
 
   current = await start();
   const { warmupMs, labels } = current;
@@ -136,33 +214,18 @@ export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise
     get restarts() {
       return restarts;
     },
-    async detect(frame: Frame): Promise<Detections> {
-      if (closed) throw new Error(`detector for model "${modelId}" is closed`);
-      if (!current) {
-        restarts += 1;
-        opts.logger?.warn({ model: modelId, restarts }, 'restarting detector worker');
-        current = await start();
-      }
-      const id = nextId++;
-      // A private copy, transferred to the worker: the frame belongs to the capture (which refills its buffers).
-      const bytes = frame.data.byteLength;
-      const reused = spare.findIndex((b) => b.byteLength === bytes);
-      const data = reused >= 0 ? new Uint8Array(spare.splice(reused, 1)[0] as ArrayBuffer) : new Uint8Array(bytes);
-      data.set(frame.data);
-      const msg: ToWorker = {
-        type: 'detect',
-        id,
-        frame: { cameraId: frame.cameraId, seq: frame.seq, capturedAt: frame.capturedAt, width: frame.width, height: frame.height, data },
-      };
-      const worker = current.worker;
+    detect(frame: Frame): Promise<Detections> {
+      if (closed) return Promise.reject(new Error(`detector for model "${modelId}" is closed`));
       return new Promise<Detections>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage(msg, [data.buffer]);
+        waiting.push({ frame, resolve, reject });
+        pump();
       });
     },
     async close() {
       if (closed) return;
       closed = true;
+      for (const req of waiting.splice(0)) req.reject(new Error(`detector for model "${modelId}" is closed`));
+      await restarting;
       const c = current;
       current = undefined;
       if (!c) return;

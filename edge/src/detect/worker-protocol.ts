@@ -1,6 +1,7 @@
 import type { ModelManifest } from '../../../models/manifest.js';
 import type { Detections } from '../types.js';
-import type { DetectTimings } from './onnx-detector.js';
+import type { DetectTimings, FrameRef } from './onnx-detector.js';
+import type { PreprocessedFrame } from './preprocess.js';
 
 /** What a detector worker is started with (structured-cloned into the worker). */
 export interface DetectorWorkerInit {
@@ -11,22 +12,24 @@ export interface DetectorWorkerInit {
   verifySha256: boolean;
 }
 
-/** A frame as sent to the worker: its pixels in a buffer of their own, transferred, not copied again. */
-export interface WireFrame {
-  cameraId: string;
-  seq: number;
-  capturedAt: number;
-  width: number;
-  height: number;
-  data: Uint8Array;
+/**
+ * A frame's model input, prepared by the sender: its tensor buffer is transferred, not copied, and comes
+ * back with the answer for the next frame.
+ */
+export interface DetectRequest {
+  type: 'detect';
+  id: number;
+  frame: FrameRef;
+  input: PreprocessedFrame;
+  preprocessMs: number;
 }
 
-export type ToWorker = { type: 'detect'; id: number; frame: WireFrame } | { type: 'close' };
+export type ToWorker = DetectRequest | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready'; warmupMs: number; labels: string[] }
   | { type: 'failed'; message: string }
-  /** `pixels`: the frame's buffer, transferred back so the next frame can be copied into it. */
-  | { type: 'result'; id: number; detections: Detections; timings: DetectTimings | undefined; pixels: ArrayBuffer }
-  | { type: 'error'; id: number; message: string; pixels: ArrayBuffer }
+  /** `tensor`: the request's input buffer, transferred back so a later frame can be prepared in it. */
+  | { type: 'result'; id: number; detections: Detections; timings: DetectTimings | undefined; tensor: ArrayBuffer }
+  | { type: 'error'; id: number; message: string; tensor: ArrayBuffer }
   | { type: 'closed' };
