@@ -157,11 +157,17 @@ export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise
     });
   }
 
+  const closedError = () => new Error(`detector for model "${modelId}" is closed`);
+
   /** Sends waiting calls to the worker while it has fewer than {@link AT_WORKER}. */
   function pump(): void {
+    if (closed) {
+      for (const req of waiting.splice(0)) req.reject(closedError());
+      return;
+    }
     while (waiting.length > 0 && preparing + atWorker.size < AT_WORKER) {
       if (!current) {
-        if (!closed) restart();
+        restart();
         return;
       }
       const req = waiting.shift() as Request;
@@ -186,7 +192,8 @@ export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise
     const preprocessMs = performance.now() - t0;
     preparing -= 1;
     if (current?.worker !== worker) {
-      // The worker died while this frame was being prepared: it goes first to the replacement.
+      // The worker died (or the detector closed) while this frame was being prepared: it goes first to
+      // the replacement, or fails in pump() when closed.
       spare.push(tensor);
       waiting.unshift(req);
       pump();
@@ -215,7 +222,7 @@ export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise
       return restarts;
     },
     detect(frame: Frame): Promise<Detections> {
-      if (closed) return Promise.reject(new Error(`detector for model "${modelId}" is closed`));
+      if (closed) return Promise.reject(closedError());
       return new Promise<Detections>((resolve, reject) => {
         waiting.push({ frame, resolve, reject });
         pump();
@@ -224,7 +231,7 @@ export async function createWorkerDetector(opts: WorkerDetectorOptions): Promise
     async close() {
       if (closed) return;
       closed = true;
-      for (const req of waiting.splice(0)) req.reject(new Error(`detector for model "${modelId}" is closed`));
+      pump();
       await restarting;
       const c = current;
       current = undefined;
