@@ -97,6 +97,19 @@ describe('detector in a worker thread', () => {
     expect((await detector.detect(frame)).items).toEqual(expected);
   }, 60_000);
 
+  it('on close, settles every call: those at the worker are answered, those not yet there fail as closed', async () => {
+    const own = await createWorkerDetector({ manifest, modelsDir: testModelsDir(), intraOpThreads: 1, verifySha256: false });
+    const frame = await frameFromImageFile(path.join(testMediaDir(), 'images', 'dog.jpg'), 'cam');
+    const calls = Array.from({ length: 4 }, () => own.detect(frame).then((d) => d.items.map((i) => i.label), (err: Error) => err.message));
+    await own.close();
+    // The first two were being prepared when close() came (dog.jpg needs a resize, which is async), the
+    // other two were waiting: none may be left hanging.
+    const outcomes = await Promise.all(calls);
+    for (const outcome of outcomes) expect([expect.arrayContaining(['dog']), expect.stringMatching(/is closed/)]).toContainEqual(outcome);
+    expect(outcomes.slice(2)).toEqual([expect.stringMatching(/is closed/), expect.stringMatching(/is closed/)]);
+    await expect(own.detect(frame)).rejects.toThrow(/is closed/);
+  }, 60_000);
+
   it('fails a model that cannot load with a clear error, without leaving a worker behind', async () => {
     await expect(createWorkerDetector({ manifest, modelsDir: '/nonexistent-models', intraOpThreads: 1 })).rejects.toThrow(/MINGLIANG_MODELS_DIR|nonexistent-models/);
   }, 60_000);
