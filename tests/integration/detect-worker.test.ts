@@ -97,13 +97,13 @@ describe('detector in a worker thread', () => {
     expect((await detector.detect(frame)).items).toEqual(expected);
   }, 60_000);
 
-  it('on close, settles every call: those at the worker are answered, those not yet there fail as closed', async () => {
+  it('on close, settles every call: each is answered or fails as closed, none is left hanging', async () => {
     const own = await createWorkerDetector({ manifest, modelsDir: testModelsDir(), intraOpThreads: 1, verifySha256: false });
     const frame = await frameFromImageFile(path.join(testMediaDir(), 'images', 'dog.jpg'), 'cam');
     const calls = Array.from({ length: 4 }, () => own.detect(frame).then((d) => d.items.map((i) => i.label), (err: Error) => err.message));
     await own.close();
-    // The first two were being prepared when close() came (dog.jpg needs a resize, which is async), the
-    // other two were waiting: none may be left hanging.
+    // The first two were being prepared when close() came (dog.jpg needs a resize, which is async): they
+    // reach the worker before its close or fail. The other two were still waiting and fail.
     const outcomes = await Promise.all(calls);
     for (const outcome of outcomes) expect([expect.arrayContaining(['dog']), expect.stringMatching(/is closed/)]).toContainEqual(outcome);
     expect(outcomes.slice(2)).toEqual([expect.stringMatching(/is closed/), expect.stringMatching(/is closed/)]);

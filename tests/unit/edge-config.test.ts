@@ -27,7 +27,7 @@ describe('edge config', () => {
     const list = problems({
       cloud: { token: 't', colour: 'red' },
       cameras: [
-        { ...camera, detect: { fps: 0 } },
+        { ...camera, detect: { fps: 0, framesInFlight: 3 } },
         { ...camera, url: 'http://x', rules: [{ id: 'p', type: 'presence', enterFrames: 0 }] },
       ],
     });
@@ -35,6 +35,7 @@ describe('edge config', () => {
       expect.arrayContaining([
         expect.stringMatching(/^cloud: unknown key\(s\): colour/),
         expect.stringMatching(/^cameras\[0\]\.detect\.fps: /),
+        expect.stringMatching(/^cameras\[0\]\.detect\.framesInFlight: /),
         expect.stringMatching(/^cameras\[1\]\.url: /),
         expect.stringMatching(/^cameras\[1\]\.rules\[0\]\.enterFrames: /),
       ]),

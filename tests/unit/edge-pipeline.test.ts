@@ -267,10 +267,11 @@ describe('edge pipeline wiring', () => {
 
     expect(mostActive).toBe(framesInFlight);
     expect(slow.frames.map((f) => f.seq)).toEqual([...Array(20).keys()]);
-    // The rules saw the frames in order: the event opened after two frames with a person (confirmFrames)
-    // and closed once they were gone.
+    // The rules saw the frames in order: the event opened on the second frame with a person (confirmFrames
+    // 2) and was cleared after five frames without one (clearFrames' default), before the stop.
     const people = messages.filter((m) => m.ruleId === 'people');
     expect(people.map((m) => m.phase)).toEqual(['start', 'end']);
     expect(people[0]?.startedAt).toBe(1_700_000_000_000 + 5 * 200);
+    expect(people[1]?.endReason).toBe('cleared');
   });
 });
