@@ -12,7 +12,7 @@ import { ffmpegSource } from '../edge/src/edge-node.js';
 import { openSqliteOutbox } from '../edge/src/outbox/index.js';
 import { startPipeline, type CameraSource, type UplinkPort } from '../edge/src/pipeline.js';
 import type { DetectorWithInput, Frame } from '../edge/src/types.js';
-import { startCameraSimulator } from '../streams/simulator.js';
+import { startCameraSimulator, type CameraSimulator } from '../streams/simulator.js';
 import { descendantsCpu, selfCpu } from './proc-cpu.js';
 import { replaySource } from './frame-bank.js';
 
@@ -48,20 +48,35 @@ function benchConfig(dataDir: string, cameras: { id: string; url: string }[], mo
   );
 }
 
-/** Detector wrapper counting completed inferences per camera. */
-function counting(d: DetectorWithInput, counts: Map<string, number>): DetectorWithInput {
-  return {
-    modelId: d.modelId,
-    labels: d.labels,
-    inputWidth: d.inputWidth,
-    inputHeight: d.inputHeight,
-    async detect(frame: Frame) {
-      const r = await d.detect(frame);
-      counts.set(frame.cameraId, (counts.get(frame.cameraId) ?? 0) + 1);
-      return r;
-    },
-    close: () => d.close(),
-  };
+/** Inferences of a pipeline under test: completed ones per camera, and how many are running now. */
+class InferenceCounter {
+  private readonly done = new Map<string, number>();
+  running = 0;
+
+  completed(cameraId: string): number {
+    return this.done.get(cameraId) ?? 0;
+  }
+
+  /** The detector, counting each inference as it starts and ends. */
+  wrap(d: DetectorWithInput): DetectorWithInput {
+    return {
+      modelId: d.modelId,
+      labels: d.labels,
+      inputWidth: d.inputWidth,
+      inputHeight: d.inputHeight,
+      detect: async (frame: Frame) => {
+        this.running += 1;
+        try {
+          const r = await d.detect(frame);
+          this.done.set(frame.cameraId, this.completed(frame.cameraId) + 1);
+          return r;
+        } finally {
+          this.running -= 1;
+        }
+      },
+      close: () => d.close(),
+    };
+  }
 }
 
 async function runPipeline(opts: {
@@ -70,13 +85,13 @@ async function runPipeline(opts: {
   model: string;
   threads: number;
   logger: Logger;
-  counts: Map<string, number>;
+  counter: InferenceCounter;
 }) {
   const manifest = loadManifest(opts.model);
   const outbox = openSqliteOutbox(opts.config.dataDir);
   const pipeline = await startPipeline(opts.config, {
     createSource: (camera) => opts.createSource(camera.id),
-    createDetector: async () => counting(await createWorkerDetector({ manifest, modelsDir: modelsDir(), intraOpThreads: opts.threads }), opts.counts),
+    createDetector: async () => opts.counter.wrap(await createWorkerDetector({ manifest, modelsDir: modelsDir(), intraOpThreads: opts.threads })),
     outbox,
     uplink: noUplink,
     logger: opts.logger,
@@ -91,7 +106,6 @@ async function runPipeline(opts: {
   };
 }
 
-/** Inferences/s of the whole pipeline (worker detector, tracker, rules) fed real frames as fast as it takes them. */
 export { DETECT_W, DETECT_H };
 
 /** A slice of work on one side of a paired measurement: inferences completed and the milliseconds they took. */
@@ -107,7 +121,7 @@ export interface Slice {
  * the two totals. Short alternating slices put both sides under the same load from the rest of this shared
  * machine, which drifts over tens of seconds (bare rates of 53 to 67 inferences/s in one run of 10 s rounds).
  * The pipeline is paused between its slices by holding back its next frame; a slice ends when the
- * inference in flight has finished, and that inference and its time are counted.
+ * inferences in flight have finished, and they and their time are counted.
  */
 export async function benchDetectionInterleaved(o: {
   bank: readonly Buffer[];
@@ -119,7 +133,7 @@ export async function benchDetectionInterleaved(o: {
   bareSlice: (ms: number) => Promise<Slice>;
 }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-pipe-'));
-  const counts = new Map<string, number>();
+  const counter = new InferenceCounter();
   const config = benchConfig(dir, [{ id: 'cam-1', url: 'rtsp://127.0.0.1/replay' }], o.model, o.threads, false);
   let paused = false;
   let waiting = false;
@@ -138,7 +152,7 @@ export async function benchDetectionInterleaved(o: {
       },
     };
   };
-  const run = await runPipeline({ config, createSource: pausable, model: o.model, threads: o.threads, logger: o.logger, counts });
+  const run = await runPipeline({ config, createSource: pausable, model: o.model, threads: o.threads, logger: o.logger, counter });
   // The main thread's responsiveness while the pipeline runs: how late a 5 ms timer fires at worst.
   // (A histogram across slices would count the bare slices' time as one long delay.)
   let eventLoopMaxMs = 0;
@@ -151,7 +165,7 @@ export async function benchDetectionInterleaved(o: {
     }, 5);
     return () => clearInterval(timer);
   };
-  const inferences = () => counts.get('cam-1') ?? 0;
+  const inferences = () => counter.completed('cam-1');
   const pipelineSlice = async (): Promise<Slice> => {
     const n0 = inferences();
     const t0 = performance.now();
@@ -161,7 +175,8 @@ export async function benchDetectionInterleaved(o: {
     await sleep(o.sliceMs);
     paused = true;
     waiting = false;
-    while (!waiting) await sleep(1);
+    // Paused once the loop waits for its next frame and the frames it has in flight are detected.
+    while (!waiting || counter.running > 0) await sleep(1);
     unwatch();
     return { inferences: inferences() - n0, ms: performance.now() - t0 };
   };
@@ -197,6 +212,12 @@ export async function benchDetectionInterleaved(o: {
   }
 }
 
+/** CPU-seconds of this process's ffmpeg children so far, except the simulator's feeders (ffmpeg children too). */
+function edgeFfmpegCpu(sim: CameraSimulator): number {
+  const feeders = new Set(Object.values(sim.pids().feeders).filter((p): p is number => p !== undefined));
+  return descendantsCpu(process.pid, 'ffmpeg', feeders);
+}
+
 /**
  * How long a measurement waits after something starts (the simulator, a capture, a pipeline): V8 runs
  * full collections a few seconds after a burst of start-up allocation (measured here: 50–80 ms of CPU
@@ -217,9 +238,7 @@ export async function benchCaptureOverhead(o: { clip: string; seconds: number; l
   const sim = await startCameraSimulator({ cameras: [{ name: 'cap', clip: o.clip }], logger: o.logger });
   const url = sim.urls.cap ?? '';
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-capture-'));
-  // The simulator's feeders are ffmpeg children of this process too: leave them out.
-  const feeders = () => new Set(Object.values(sim.pids().feeders).filter((p): p is number => p !== undefined));
-  const ffmpegCpu = () => descendantsCpu(process.pid, 'ffmpeg', feeders());
+  const ffmpegCpu = () => edgeFfmpegCpu(sim);
   /** Frames, ffmpeg CPU and this process's CPU over one window, `settle` after `start`. */
   const window = async (start: () => { frames: () => number; stop: () => Promise<unknown> }) => {
     const run = start();
@@ -233,7 +252,7 @@ export async function benchCaptureOverhead(o: { clip: string; seconds: number; l
     return result;
   };
   // Production path: the edge's camera source (CameraCapture → latest-frame slot), taken frame by frame and
-  // each frame handed back once the next one is taken, as the pipeline's loop does.
+  // each frame handed back to its buffer pool once the next one is taken.
   const production = () => {
     const [camera] = benchConfig(path.join(dir, 'capture'), [{ id: 'cap', url }], 'coco-yolox-nano', 1, false).cameras;
     if (!camera) throw new Error('bench config has no camera');
@@ -315,20 +334,19 @@ export async function benchMotionGating(o: { clip: string; model: string; thread
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-motion-'));
   const staticClip = await freezeFrameClip(o.clip, dir, o.logger);
   const sim = await startCameraSimulator({ cameras: [{ name: 'still', clip: staticClip }], logger: o.logger });
-  const feeders = () => new Set(Object.values(sim.pids().feeders).filter((p): p is number => p !== undefined));
-  const ffmpegCpu = () => descendantsCpu(process.pid, 'ffmpeg', feeders());
+  const ffmpegCpu = () => edgeFfmpegCpu(sim);
   const measure = async (motion: boolean) => {
-    const counts = new Map<string, number>();
+    const counter = new InferenceCounter();
     const config = benchConfig(path.join(dir, motion ? 'with' : 'without'), [{ id: 'still', url: sim.urls.still ?? '' }], o.model, o.threads, motion);
-    const run = await runPipeline({ config, createSource: (id) => ffmpegSource(config.cameras.find((c) => c.id === id)!, o.logger), model: o.model, threads: o.threads, logger: o.logger, counts });
+    const run = await runPipeline({ config, createSource: (id) => ffmpegSource(config.cameras.find((c) => c.id === id)!, o.logger), model: o.model, threads: o.threads, logger: o.logger, counter });
     await sleep(SETTLE_MS); // past start-up (see SETTLE_MS) and the motion background settling
     const f0 = ffmpegCpu();
     const s0 = selfCpu();
-    const n0 = counts.get('still') ?? 0;
+    const n0 = counter.completed('still');
     await sleep(o.seconds * 1000);
     const ffmpeg = ffmpegCpu() - f0;
     const node = selfCpu() - s0;
-    const inferences = (counts.get('still') ?? 0) - n0;
+    const inferences = (counter.completed('still')) - n0;
     await run.stop();
     return { cpu: ffmpeg + node, ffmpeg, node, inferences };
   };
@@ -359,12 +377,12 @@ async function capacityTrial(n: number, o: { clip: string; model: string; thread
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-cap-'));
   const names = Array.from({ length: n }, (_, i) => `cam-${i + 1}`);
   const sim = await startCameraSimulator({ cameras: names.map((name) => ({ name, clip: o.clip })), logger: o.logger });
-  const counts = new Map<string, number>();
+  const counter = new InferenceCounter();
   const config = benchConfig(dir, names.map((id) => ({ id, url: sim.urls[id] ?? '' })), o.model, o.threads, false);
-  const run = await runPipeline({ config, createSource: (id) => ffmpegSource(config.cameras.find((c) => c.id === id)!, o.logger), model: o.model, threads: o.threads, logger: o.logger, counts });
+  const run = await runPipeline({ config, createSource: (id) => ffmpegSource(config.cameras.find((c) => c.id === id)!, o.logger), model: o.model, threads: o.threads, logger: o.logger, counter });
   try {
     await sleep(o.warmupMs);
-    const before = new Map(run.pipeline.status().map((s) => [s.cameraId, { dropped: s.droppedFrames, analysed: counts.get(s.cameraId) ?? 0 }]));
+    const before = new Map(run.pipeline.status().map((s) => [s.cameraId, { dropped: s.droppedFrames, analysed: counter.completed(s.cameraId) }]));
     const t0 = performance.now();
     await sleep(o.windowMs);
     const secs = (performance.now() - t0) / 1000;
@@ -373,7 +391,7 @@ async function capacityTrial(n: number, o: { clip: string; model: string; thread
       return {
         camera: s.cameraId,
         state: s.state,
-        analysedFps: ((counts.get(s.cameraId) ?? 0) - (b?.analysed ?? 0)) / secs,
+        analysedFps: ((counter.completed(s.cameraId)) - (b?.analysed ?? 0)) / secs,
         dropped: s.droppedFrames - (b?.dropped ?? 0),
       };
     });

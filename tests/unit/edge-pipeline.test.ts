@@ -92,36 +92,45 @@ describe('edge pipeline wiring', () => {
     );
   }
 
-  it('runs every model of a camera on the same frame, merges them, and writes events with snapshots to the outbox', async () => {
+  /**
+   * Starts the pipeline on a fresh data directory and a real outbox: one camera fed by `source`, its
+   * models `coco` and `ppe` (by default one that finds nothing); every message is recorded.
+   */
+  async function start(o: { source: CameraSource; coco: DetectorWithInput; ppe?: DetectorWithInput; motion?: boolean; framesInFlight?: number; up?: UplinkPort }) {
     const tmp = tempDir('pipe');
     dirs.push(tmp);
-    outbox = openSqliteOutbox(tmp.dir);
-    const coco = withInput(createFakeDetector({ modelId: 'coco', labels: ['person'], script: () => [person] }));
-    const ppe = withInput(createFakeDetector({ modelId: 'ppe', labels: ['helmet'], script: () => [helmet] }));
-    const source = scriptedSource('cam-1', 8, () => true);
-    const up = uplink();
-    const messages: EventMessage[] = [];
-    const pipeline = await startPipeline(config(tmp.dir, false), {
-      createSource: () => source,
-      createDetector: async (id) => (id === 'coco' ? coco : ppe),
-      outbox,
-      uplink: up,
+    const box = openSqliteOutbox(tmp.dir);
+    outbox = box;
+    const ppe = o.ppe ?? withInput(createFakeDetector({ modelId: 'ppe', labels: ['helmet'], script: () => [] }));
+    const pipeline = await startPipeline(config(tmp.dir, o.motion ?? false, o.framesInFlight), {
+      createSource: () => o.source,
+      createDetector: async (id) => (id === 'coco' ? o.coco : ppe),
+      outbox: box,
+      uplink: o.up ?? uplink(),
       logger: testLogger('pipe'),
       version: 'test',
     });
+    const messages: EventMessage[] = [];
     pipeline.onMessage((m) => messages.push(m));
+    return { pipeline, messages, outbox: box };
+  }
+
+  it('runs every model of a camera on the same frame, merges them, and writes events with snapshots to the outbox', async () => {
+    const coco = withInput(createFakeDetector({ modelId: 'coco', labels: ['person'], script: () => [person] }));
+    const ppe = withInput(createFakeDetector({ modelId: 'ppe', labels: ['helmet'], script: () => [helmet] }));
+    const { pipeline, messages, outbox } = await start({ source: scriptedSource('cam-1', 8, () => true), coco, ppe });
     await waitFor('all frames analysed', () => (coco.frames.length === 8 && ppe.frames.length === 8 ? true : undefined), 5000);
     // Same frames went to both models.
     expect(coco.frames.map((f) => f.seq)).toEqual(ppe.frames.map((f) => f.seq));
     await waitFor('a start event', () => messages.find((m) => m.phase === 'start'), 5000);
     await pipeline.stop();
 
-    const start = messages.find((m) => m.phase === 'start' && m.ruleId === 'people');
-    expect(start).toMatchObject({ edgeId: 'edge-1', cameraId: 'cam-1', ruleId: 'people', label: 'person' });
-    expect(start?.snapshot?.width).toBe(W);
-    expect(start?.thumbnail).toBeDefined();
+    const opened = messages.find((m) => m.phase === 'start' && m.ruleId === 'people');
+    expect(opened).toMatchObject({ edgeId: 'edge-1', cameraId: 'cam-1', ruleId: 'people', label: 'person' });
+    expect(opened?.snapshot?.width).toBe(W);
+    expect(opened?.thumbnail).toBeDefined();
     // The stop closed the open event, in order after its start.
-    const mine = messages.filter((m) => m.id === start?.id);
+    const mine = messages.filter((m) => m.id === opened?.id);
     expect(mine.at(-1)).toMatchObject({ phase: 'end', endReason: 'edge_stopped' });
     expect(mine.map((m) => m.seq)).toEqual([...mine.keys()]);
     // Everything is durable in the outbox, evidence included.
@@ -132,22 +141,11 @@ describe('edge pipeline wiring', () => {
   });
 
   it('skips detection on a still picture when motion gating is on, and reports it in the status', async () => {
-    const tmp = tempDir('pipe-motion');
-    dirs.push(tmp);
-    outbox = openSqliteOutbox(tmp.dir);
     const coco = withInput(createFakeDetector({ modelId: 'coco', labels: ['person'], script: () => [] }));
-    const ppe = withInput(createFakeDetector({ modelId: 'ppe', labels: ['helmet'], script: () => [] }));
     // 30 still frames, then 10 with a moving square.
     const source = scriptedSource('cam-1', 40, (seq) => seq >= 30);
     const up = uplink();
-    const pipeline = await startPipeline(config(tmp.dir, true), {
-      createSource: () => source,
-      createDetector: async (id) => (id === 'coco' ? coco : ppe),
-      outbox,
-      uplink: up,
-      logger: testLogger('pipe'),
-      version: 'test',
-    });
+    const { pipeline } = await start({ source, coco, motion: true, up });
     await waitFor('all frames served', () => (source.served === 40 ? true : undefined), 5000);
     await new Promise((r) => setTimeout(r, 100));
     const still = coco.frames.filter((f) => f.seq < 30).length;
@@ -161,9 +159,6 @@ describe('edge pipeline wiring', () => {
   });
 
   it('reuses frame buffers once the pipeline is past them, but never the frame an open event keeps for its snapshot', async () => {
-    const tmp = tempDir('pipe-pool');
-    dirs.push(tmp);
-    outbox = openSqliteOutbox(tmp.dir);
     // Each frame is one flat grey level, (seq × 9) mod 256, so a picture tells which frame it came from.
     const level = (seq: number) => (seq * 9) % 256;
     const pool = new FramePool(W * H * 3, 2);
@@ -200,17 +195,7 @@ describe('edge pipeline wiring', () => {
         },
       }),
     );
-    const ppe = withInput(createFakeDetector({ modelId: 'ppe', labels: ['helmet'], script: () => [] }));
-    const messages: EventMessage[] = [];
-    const pipeline = await startPipeline(config(tmp.dir, false), {
-      createSource: () => source,
-      createDetector: async (id) => (id === 'coco' ? coco : ppe),
-      outbox,
-      uplink: uplink(),
-      logger: testLogger('pipe-pool'),
-      version: 'test',
-    });
-    pipeline.onMessage((m) => messages.push(m));
+    const { pipeline, messages, outbox } = await start({ source, coco });
     await waitFor('all frames analysed', () => (seen.length === 20 ? true : undefined), 5000);
     await pipeline.stop();
 
@@ -232,9 +217,6 @@ describe('edge pipeline wiring', () => {
   });
 
   it.each([1, 2])('with framesInFlight %i, detects that many frames of a camera at once and finishes them in frame order', async (framesInFlight) => {
-    const tmp = tempDir('pipe-depth');
-    dirs.push(tmp);
-    outbox = openSqliteOutbox(tmp.dir);
     const slow = withInput(createFakeDetector({ modelId: 'coco', labels: ['person'], delayMs: 15, script: (f) => (f.seq >= 3 && f.seq < 12 ? [person] : []) }));
     let active = 0;
     let mostActive = 0;
@@ -250,18 +232,7 @@ describe('edge pipeline wiring', () => {
         }
       },
     };
-    const ppe = withInput(createFakeDetector({ modelId: 'ppe', labels: ['helmet'], script: () => [] }));
-    const source = scriptedSource('cam-1', 20, () => true);
-    const messages: EventMessage[] = [];
-    const pipeline = await startPipeline(config(tmp.dir, false, framesInFlight), {
-      createSource: () => source,
-      createDetector: async (id) => (id === 'coco' ? coco : ppe),
-      outbox,
-      uplink: uplink(),
-      logger: testLogger('pipe-depth'),
-      version: 'test',
-    });
-    pipeline.onMessage((m) => messages.push(m));
+    const { pipeline, messages } = await start({ source: scriptedSource('cam-1', 20, () => true), coco, framesInFlight });
     await waitFor('all frames analysed', () => (pipeline.latestFrame('cam-1')?.seq === 19 ? true : undefined), 5000);
     await pipeline.stop();
 

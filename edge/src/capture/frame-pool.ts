@@ -21,9 +21,10 @@ class PoolLease implements FrameLease {
  *
  * Why: a new 292 KB buffer per 416×234 frame is fresh memory the kernel must fault in and zero page by
  * page; measured here at about 0.25 ms of CPU per frame, half of what Node spends on capture. A pool
- * of a few buffers (one being filled, one in the latest-frame slot, one in analysis, one spare) takes
- * that away. Safety rests on one rule: a buffer comes back only through {@link release} of a frame the
- * pipeline has moved past or the slot has dropped, and never when a stage has kept the frame
+ * of a few buffers (one being filled, one in the latest-frame slot, up to two in analysis, the camera's
+ * latest analysed picture) takes that away. Safety rests on one rule: a buffer comes back only through
+ * {@link release} of a frame whose analysis has ended and that is no longer the camera's latest, or that
+ * the slot has dropped, and never when a stage has kept the frame
  * (`keepFrame`): kept frames simply leave the pool and are garbage collected like any buffer.
  */
 export class FramePool {
